@@ -58,7 +58,8 @@ int crypto_rsa3072_verify(const uint8_t modulus_le[CRYPTO_RSA3072_LEN], uint32_t
  * crypto_rsa3072_q1q2() - the two helper values hardware checks in SIGSTRUCT:
  * q1 = floor(s^2 / n), q2 = floor(s * (s^2 mod n) / n), little endian,
  * zero-padded to 384 bytes.
- * Return: 0, -EINVAL for n == 0, -ENOMEM.
+ * Return: 0, -EINVAL for n == 0 or a quotient wider than 384 bytes (possible
+ * only when s >= n), -ENOMEM.
  */
 int crypto_rsa3072_q1q2(const uint8_t modulus_le[CRYPTO_RSA3072_LEN],
 			const uint8_t sig_le[CRYPTO_RSA3072_LEN],
