@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Argument parsing and error reporting shared by the subcommands. Numbers are
- * parsed strictly: no sign, no leading blanks, no trailing garbage, no silent
- * wrap-around (strtoull alone accepts "-1" and " 12").
+ * parsed strictly by hw/config.c's parsers.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 
 void cli_error(const char *cmd, int err, const char *fmt, ...)
 {
@@ -27,75 +27,9 @@ void cli_error(const char *cmd, int err, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/*
- * Digits in @base up to the first non-digit. *@end points after them.
- * Return: 0, -EINVAL (no digits), -ERANGE (more than 64 bits).
- */
-static int parse_digits(const char *s, int base, uint64_t *out, const char **end)
-{
-	unsigned long long v;
-	char *e;
-
-	if (!isxdigit((unsigned char)s[0]))
-		return -EINVAL;
-	/* strtoull(.., 16) would take a second "0x" prefix ("0x0x12"). */
-	if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &e, base);
-	if (e == s)
-		return -EINVAL;
-	if (errno == ERANGE)
-		return -ERANGE;
-	*out = v;
-	*end = e;
-	return 0;
-}
-
-/* Number with optional 0x prefix; *@end after the digits. */
-static int parse_number(const char *s, uint64_t *out, const char **end)
-{
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		return parse_digits(s + 2, 16, out, end);
-	if (!isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	return parse_digits(s, 10, out, end);
-}
-
 int cli_parse_size(const char *s, uint64_t *out)
 {
-	unsigned int shift = 0;
-	const char *end;
-	uint64_t v;
-	int ret;
-
-	ret = parse_number(s, &v, &end);
-	if (ret)
-		return ret;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		end++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end)
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = v << shift;
-	return 0;
+	return hw_parse_size(s, out);
 }
 
 int cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -104,7 +38,7 @@ int cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
 	uint64_t v;
 	int ret;
 
-	ret = parse_number(s, &v, &end);
+	ret = hw_parse_number(s, &v, &end);
 	if (ret)
 		return ret;
 	if (*end)
@@ -123,7 +57,7 @@ int cli_parse_hex(const char *s, uint64_t max, uint64_t *out)
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
-	ret = parse_digits(s, 16, &v, &end);
+	ret = hw_parse_digits(s, 16, &v, &end);
 	if (ret)
 		return ret;
 	if (*end)

@@ -19,30 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "hw_internal.h"
+#include "keys.h"
 
 #define KEY_FILE_MAGIC "SGXEMUK1"
 #define KEY_FILE_SIZE  (8 + 16 + 16 + 16)
-
-static int default_key_path(char *buf, size_t len)
-{
-	const char *env = getenv("SGXEMU_KEY_FILE");
-	const char *xdg = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
-	int n;
-
-	if (env && *env)
-		n = snprintf(buf, len, "%s", env);
-	else if (xdg && *xdg)
-		n = snprintf(buf, len, "%s/sgxemu/platform.key", xdg);
-	else if (home && *home)
-		n = snprintf(buf, len, "%s/.local/share/sgxemu/platform.key", home);
-	else
-		return -ENOENT;
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
 
 /* mkdir -p of the directories leading to @path, mode 0700. */
 static int make_parents(const char *path)
@@ -151,7 +133,7 @@ int keys_platform_init(struct hw_platform *hw, const char *path)
 	int ret;
 
 	if (!path) {
-		ret = default_key_path(def, sizeof(def));
+		ret = hw_key_file_path(def, sizeof(def));
 		if (ret)
 			return ret;
 		path = def;
@@ -194,4 +176,52 @@ void keys_platform_fini(struct hw_platform *hw)
 	crypto_wipe(hw->root_prov_key, sizeof(hw->root_prov_key));
 	crypto_wipe(hw->owner_epoch, sizeof(hw->owner_epoch));
 	crypto_wipe(hw->report_keyid, sizeof(hw->report_keyid));
+}
+
+/* ---- derivekey() (EGETKEY, EREPORT) ----------------------------------------- */
+
+/*
+ * HARDCODED_PKCS1_5_PADDING (SDM EGETKEY): bits 15:0 = 0100H, then 330
+ * bytes of FFH, then bits 2815:2656 = 2004000501020403650148866009060D30313000H,
+ * all little endian - the EMSA-PKCS1-v1_5 SHA-256 padding, reversed.
+ */
+static void pkcs1_5_padding(uint8_t pad[KEYS_PADDING_SIZE])
+{
+	static const uint8_t tail[20] = {
+		0x00, 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
+		0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+	};
+
+	pad[0] = 0x00;
+	pad[1] = 0x01;
+	memset(pad + 2, 0xff, KEYS_PADDING_SIZE - 2 - sizeof(tail));
+	memcpy(pad + KEYS_PADDING_SIZE - sizeof(tail), tail, sizeof(tail));
+}
+
+int keys_derive(const struct hw_platform *hw, const struct key_dependencies *kd,
+		uint8_t key[CRYPTO_CMAC_LEN])
+{
+	struct key_dependencies buf = *kd;
+	const uint8_t *root = hw->root_seal_key;
+	int ret;
+
+	switch (kd->key_name) {
+	case SGX_KEYSELECT_PROVISION:
+		root = hw->root_prov_key;
+		memset(buf.seal_key_fuses, 0, sizeof(buf.seal_key_fuses));
+		break;
+	case SGX_KEYSELECT_PROVISION_SEAL:
+		root = hw->root_prov_key;
+		memcpy(buf.seal_key_fuses, hw->root_seal_key, sizeof(buf.seal_key_fuses));
+		break;
+	default:
+		memcpy(buf.seal_key_fuses, hw->root_seal_key, sizeof(buf.seal_key_fuses));
+		break;
+	}
+	pkcs1_5_padding(buf.padding);
+	ret = crypto_cmac(root, &buf, sizeof(buf), key);
+	crypto_wipe(&buf, sizeof(buf));
+	if (ret)
+		crypto_wipe(key, CRYPTO_CMAC_LEN);
+	return ret;
 }
