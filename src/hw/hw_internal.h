@@ -84,6 +84,10 @@ struct hw_encl {
 	 * drained (else SGX_PREV_TRK_INCMPL), then sets tracked = e and moves to
 	 * e+1. A page blocked in epoch b may be written back once b <= tracked
 	 * and inside[tracked & 1] == 0 (else SGX_NOT_TRACKED).
+	 * Ordering: all accesses below are seq_cst (an LP's count-then-recheck
+	 * against ETRACK's epoch bump and EWB's read of the count is a
+	 * store-buffering pattern that acquire/release would let slip), and
+	 * epoch only ever changes by read-modify-write (see track_block_epoch()).
 	 */
 	atomic_uint_fast64_t epoch;
 	atomic_int_fast64_t tracked;    /* -1 until the first ETRACK */
@@ -162,9 +166,15 @@ static inline void epc_unlock(struct hw_platform *hw, uint64_t index)
 	atomic_store_explicit(&hw->pages[index].lock, 0, memory_order_release);
 }
 
+/* EPCM flags, read atomically: logical processors look without the page lock. */
+static inline uint8_t epcm_flags(const struct hw_platform *hw, uint64_t index)
+{
+	return __atomic_load_n(&hw->epcm[index].flags, __ATOMIC_ACQUIRE);
+}
+
 static inline bool epcm_valid(const struct hw_platform *hw, uint64_t index)
 {
-	return hw->epcm[index].flags & EPCM_VALID;
+	return epcm_flags(hw, index) & EPCM_VALID;
 }
 
 /* epcm_set() - make EPCM[index] valid with the given fields (stats kept). */
@@ -200,15 +210,15 @@ static inline void stat_enclu(struct hw_platform *hw, unsigned int leaf)
 static inline uint64_t track_enter(struct hw_encl *e)
 {
 	for (;;) {
-		uint64_t ep = atomic_load_explicit(&e->epoch, memory_order_acquire);
+		uint64_t ep = atomic_load_explicit(&e->epoch, memory_order_seq_cst);
 
-		atomic_fetch_add_explicit(&e->inside[ep & 1], 1, memory_order_acq_rel);
+		atomic_fetch_add_explicit(&e->inside[ep & 1], 1, memory_order_seq_cst);
 		/* Recheck: an ETRACK in between must see us in the right epoch. */
-		if (atomic_load_explicit(&e->epoch, memory_order_acquire) == ep) {
+		if (atomic_load_explicit(&e->epoch, memory_order_seq_cst) == ep) {
 			atomic_fetch_add_explicit(&e->lps_inside, 1, memory_order_relaxed);
 			return ep;
 		}
-		atomic_fetch_sub_explicit(&e->inside[ep & 1], 1, memory_order_acq_rel);
+		atomic_fetch_sub_explicit(&e->inside[ep & 1], 1, memory_order_seq_cst);
 	}
 }
 
@@ -216,17 +226,17 @@ static inline uint64_t track_enter(struct hw_encl *e)
 static inline void track_exit(struct hw_encl *e, uint64_t ep)
 {
 	atomic_fetch_sub_explicit(&e->lps_inside, 1, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&e->inside[ep & 1], 1, memory_order_acq_rel);
+	atomic_fetch_sub_explicit(&e->inside[ep & 1], 1, memory_order_seq_cst);
 }
 
 /* Has the last ETRACK's epoch drained? (true before any ETRACK) */
 static inline bool track_complete(struct hw_encl *e)
 {
-	int_fast64_t t = atomic_load_explicit(&e->tracked, memory_order_acquire);
+	int_fast64_t t = atomic_load_explicit(&e->tracked, memory_order_seq_cst);
 
 	if (t < 0)
 		return true;
-	return atomic_load_explicit(&e->inside[(uint64_t)t & 1], memory_order_acquire) == 0;
+	return atomic_load_explicit(&e->inside[(uint64_t)t & 1], memory_order_seq_cst) == 0;
 }
 
 /*
@@ -239,24 +249,56 @@ static inline unsigned int track_etrack(struct hw_encl *e)
 
 	if (!track_complete(e))
 		return SGX_PREV_TRK_INCMPL;
-	ep = atomic_load_explicit(&e->epoch, memory_order_acquire);
-	atomic_store_explicit(&e->tracked, (int_fast64_t)ep, memory_order_release);
-	atomic_store_explicit(&e->epoch, ep + 1, memory_order_release);
+	ep = atomic_load_explicit(&e->epoch, memory_order_seq_cst);
+	atomic_store_explicit(&e->tracked, (int_fast64_t)ep, memory_order_seq_cst);
+	atomic_fetch_add_explicit(&e->epoch, 1, memory_order_seq_cst);
 	return 0;
 }
 
-/* Epoch to record in a page at EBLOCK. */
+/*
+ * Epoch to record in a page at EBLOCK, called after setting EPCM.BLOCKED.
+ * A read-modify-write, not a load: it comes after the BLOCKED store and
+ * heads a release sequence that ETRACK's increment continues, so a logical
+ * processor that enters in any later epoch also sees the page BLOCKED.
+ */
 static inline uint64_t track_block_epoch(struct hw_encl *e)
 {
-	return atomic_load_explicit(&e->epoch, memory_order_acquire);
+	return atomic_fetch_add_explicit(&e->epoch, 0, memory_order_seq_cst);
 }
 
 /* May a page blocked in @block_epoch be written back (EWB)? */
 static inline bool track_page_tracked(struct hw_encl *e, uint64_t block_epoch)
 {
-	int_fast64_t t = atomic_load_explicit(&e->tracked, memory_order_acquire);
+	int_fast64_t t = atomic_load_explicit(&e->tracked, memory_order_seq_cst);
 
 	return t >= 0 && block_epoch <= (uint64_t)t && track_complete(e);
+}
+
+/*
+ * EMODPR/EMODT: record the epoch in which the page's EPCM entry changed,
+ * after the EPCM store (a read-modify-write, for the reason given at
+ * track_block_epoch()). EACCEPT of the change waits until that epoch is
+ * tracked (SGX_NOT_TRACKED before), see track_epoch_done().
+ * Context: the page lock of @index is held.
+ */
+static inline void track_modify_page(struct hw_platform *hw, uint64_t index, struct hw_encl *e)
+{
+	hw->pages[index].block_epoch = track_block_epoch(e);
+}
+
+/*
+ * Has every logical processor that entered in epoch @ep or earlier left?
+ * Yes once an ETRACK of a later epoch was accepted (it required the cohort
+ * before it to have drained, and that one the cohort before...), or when
+ * the ETRACK of @ep itself has drained.
+ */
+static inline bool track_epoch_done(struct hw_encl *e, uint64_t ep)
+{
+	int_fast64_t t = atomic_load_explicit(&e->tracked, memory_order_seq_cst);
+
+	if (t < 0 || ep > (uint64_t)t)
+		return false;
+	return ep < (uint64_t)t || track_complete(e);
 }
 
 /* ---- Keys (keys.c) ------------------------------------------------------ */

@@ -34,8 +34,9 @@ void hw_config_default(struct hw_config *cfg)
 	cfg->sgx2 = true;
 	cfg->aex_notify = false;
 	cfg->miscselect = SGX_MISC_EXINFO;
-	cfg->attributes = SGX_ATTR_INIT | SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT |
-			  SGX_ATTR_PROVISIONKEY | SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS;
+	/* What software may set in SECS.ATTRIBUTES; INIT is EINIT's alone. */
+	cfg->attributes = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY |
+			  SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS;
 	cfg->xfrm = SGX_XFRM_LEGACY | SGX_XFRM_AVX;
 	cfg->max_enclave_size_64 = 36;
 	/* CPUSVN of the emulated microcode; arbitrary but fixed. */
@@ -229,17 +230,19 @@ unsigned int epc_lookup(const struct hw_platform *hw, uint64_t addr, uint64_t al
 int hw_epcm_read(const struct hw_platform *hw, uint64_t index, struct hw_epcm_info *info)
 {
 	const struct epcm_entry *e;
+	uint8_t flags;
 
 	if (index >= hw->nr_pages)
 		return -EINVAL;
 	e = &hw->epcm[index];
-	info->valid = e->flags & EPCM_VALID;
-	info->blocked = e->flags & EPCM_BLOCKED;
+	flags = epcm_flags(hw, index);
+	info->valid = flags & EPCM_VALID;
+	info->blocked = flags & EPCM_BLOCKED;
 	info->page_type = e->page_type;
-	info->perm = e->flags & EPCM_PERM_MASK;
-	info->pending = e->flags & EPCM_PENDING;
-	info->modified = e->flags & EPCM_MODIFIED;
-	info->pr = e->flags & EPCM_PR;
+	info->perm = flags & EPCM_PERM_MASK;
+	info->pending = flags & EPCM_PENDING;
+	info->modified = flags & EPCM_MODIFIED;
+	info->pr = flags & EPCM_PR;
 	info->linaddr = e->linaddr;
 	info->secs_index = e->secs;
 	return 0;
@@ -250,21 +253,30 @@ void epcm_set(struct hw_platform *hw, uint64_t index, uint8_t page_type, uint8_t
 {
 	struct epcm_entry *e = &hw->epcm[index];
 
-	if (!(e->flags & EPCM_VALID))
+	if (!(epcm_flags(hw, index) & EPCM_VALID))
 		atomic_fetch_add_explicit(&hw->stat_valid, 1, memory_order_relaxed);
 	e->page_type = page_type;
-	e->flags = (uint8_t)(flags | EPCM_VALID);
 	e->linaddr = linaddr;
 	e->secs = (uint32_t)secs_index;
+	/*
+	 * Logical processors read EPCM entries without the page lock (EENTER,
+	 * the fault path): publish the fields before the flags that make
+	 * them valid.
+	 */
+	__atomic_store_n(&e->flags, (uint8_t)(flags | EPCM_VALID), __ATOMIC_RELEASE);
 }
 
 void epcm_clear(struct hw_platform *hw, uint64_t index)
 {
 	struct epcm_entry *e = &hw->epcm[index];
 
-	if (e->flags & EPCM_VALID)
+	if (epcm_flags(hw, index) & EPCM_VALID)
 		atomic_fetch_sub_explicit(&hw->stat_valid, 1, memory_order_relaxed);
-	memset(e, 0, sizeof(*e));
+	/* Invalidate first, so no reader trusts the fields being cleared. */
+	__atomic_store_n(&e->flags, 0, __ATOMIC_RELEASE);
+	e->page_type = 0;
+	e->linaddr = 0;
+	e->secs = 0;
 	atomic_store_explicit(&hw->pages[index].tcs_busy, 0, memory_order_relaxed);
 	hw->pages[index].block_epoch = 0;
 }

@@ -41,7 +41,7 @@ struct hw_lp;
 /**
  * hw_config_default() - fill @cfg with the default platform: 32 MiB of EPC in
  * one section, SGX1+SGX2, MISCSELECT.EXINFO, DEBUG/MODE64BIT/PROVISIONKEY/
- * EINITTOKENKEY/KSS/AEXNOTIFY attributes, XFRM x87|SSE|AVX, FLC unlocked.
+ * EINITTOKENKEY/KSS attributes, XFRM x87|SSE|AVX, FLC unlocked.
  */
 void hw_config_default(struct hw_config *cfg);
 
