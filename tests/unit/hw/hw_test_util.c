@@ -214,11 +214,30 @@ unsigned int hwt_einit(struct hwt_encl *e)
 
 void hwt_build_default(struct hwt *t, struct hwt_encl *e, uint64_t attributes)
 {
+	static struct sgx_secs secs;
+
+	hwt_secs_init(&secs, HWT_BASE, 0x10000);
+	secs.attributes |= attributes;
+	hwt_build_secs(t, e, &secs);
+}
+
+void hwt_build_secs(struct hwt *t, struct hwt_encl *e, const struct sgx_secs *secs)
+{
+	unsigned int ret;
+
+	hwt_build_layout(t, e, secs);
+	ret = hwt_einit(e);
+	if (ret)
+		fail_msg("EINIT: %s", hw_sgx_error_name(ret));
+}
+
+void hwt_build_layout(struct hwt *t, struct hwt_encl *e, const struct sgx_secs *secs)
+{
 	static struct sgx_tcs tcs;
 	static uint8_t code[SGX_PAGE_SIZE];
 	unsigned int ret;
 
-	ret = hwt_ecreate(t, e, HWT_BASE, 0x10000, attributes);
+	ret = hwt_ecreate_secs(t, e, secs);
 	if (ret)
 		fail_msg("ECREATE: %s", hw_sgx_error_name(ret));
 
@@ -239,9 +258,6 @@ void hwt_build_default(struct hwt *t, struct hwt_encl *e, uint64_t attributes)
 				NULL, true, NULL), 0);
 	assert_leaf(7, hwt_eadd(e, 0x7000, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W,
 				NULL, true, NULL), 0);
-	ret = hwt_einit(e);
-	if (ret)
-		fail_msg("EINIT: %s", hw_sgx_error_name(ret));
 }
 
 void hwt_map(struct hwt_encl *e, uint64_t lin, void *epc)

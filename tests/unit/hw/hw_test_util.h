@@ -94,6 +94,10 @@ const struct crypto_rsa_key *hwt_key(void);
  * @attributes on top of MODE64BIT (e.g. SGX_ATTR_DEBUG).
  */
 void hwt_build_default(struct hwt *t, struct hwt_encl *e, uint64_t attributes);
+/* The same layout from a caller's SECS (MISCSELECT, KSS, CONFIGID, size...). */
+void hwt_build_secs(struct hwt *t, struct hwt_encl *e, const struct sgx_secs *secs);
+/* ECREATE and the EADDs of that layout, no EINIT (for a custom SIGSTRUCT). */
+void hwt_build_layout(struct hwt *t, struct hwt_encl *e, const struct sgx_secs *secs);
 
 /* Track an EPC page at @lin for hwt_translate (done by hwt_eadd itself). */
 void hwt_map(struct hwt_encl *e, uint64_t lin, void *epc);
