@@ -8,6 +8,7 @@
  * recompute and compare.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "sgx_errors.h"
@@ -57,20 +58,35 @@ int sigstruct_sign(struct sgx_sigstruct *s, const struct crypto_rsa_key *key)
 	return crypto_rsa3072_q1q2(s->modulus, s->signature, s->q1, s->q2);
 }
 
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	uint8_t acc = 0;
+
+	while (len--)
+		acc |= *p++;
+	return acc == 0;
+}
+
 unsigned int sigstruct_verify(const struct sgx_sigstruct *s, uint8_t mrsigner[32])
 {
 	uint8_t msg[sizeof(s->header) + sizeof(s->body)];
 	uint8_t q1[SGX_MODULUS_SIZE], q2[SGX_MODULUS_SIZE];
 
+	/*
+	 * SDM EINIT, "Verify SIGSTRUCT Header": the fixed header words, the
+	 * vendor, the exponent and the reserved space, before the signature.
+	 */
 	if (s->header.header1[0] != SGX_SIGSTRUCT_HEADER1_0 ||
 	    s->header.header1[1] != SGX_SIGSTRUCT_HEADER1_1 ||
 	    s->header.header2[0] != SGX_SIGSTRUCT_HEADER2_0 ||
 	    s->header.header2[1] != SGX_SIGSTRUCT_HEADER2_1 ||
 	    (s->header.vendor != SIGSTRUCT_VENDOR_NONE &&
-	     s->header.vendor != SGX_SIGSTRUCT_VENDOR_INTEL))
+	     s->header.vendor != SGX_SIGSTRUCT_VENDOR_INTEL) ||
+	    s->exponent != SIGSTRUCT_EXPONENT ||
+	    !all_zero(s->header.reserved_0x2c, sizeof(s->header.reserved_0x2c)) ||
+	    !all_zero(s->body.reserved_0x5c, sizeof(s->body.reserved_0x5c)) ||
+	    !all_zero(s->reserved_0x404, sizeof(s->reserved_0x404)))
 		return SGX_INVALID_SIG_STRUCT;
-	if (s->exponent != SIGSTRUCT_EXPONENT)
-		return SGX_INVALID_SIGNATURE;
 
 	/*
 	 * Hardware has no "out of memory"; any failure to verify, whatever

@@ -123,19 +123,19 @@ static const struct {
 	{ 6, 24, 0x01, SGX_INVALID_SIG_STRUCT },
 	{ 7, 32, 0x02, SGX_INVALID_SIG_STRUCT },
 	{ 8, 39, 0x80, SGX_INVALID_SIG_STRUCT },
-	/* the rest of the header is signed */
+	/* DATE and SWDEFINED are signed; the header's reserved space must be 0 */
 	{ 9, 20, 0x01, SGX_INVALID_SIGNATURE },
 	{ 10, 40, 0x01, SGX_INVALID_SIGNATURE },
-	{ 11, 44, 0x01, SGX_INVALID_SIGNATURE },
-	{ 12, 127, 0x80, SGX_INVALID_SIGNATURE },
+	{ 11, 44, 0x01, SGX_INVALID_SIG_STRUCT },
+	{ 12, 127, 0x80, SGX_INVALID_SIG_STRUCT },
 	/* MODULUS (row 13 makes it even) */
 	{ 13, 128, 0x01, SGX_INVALID_SIGNATURE },
 	{ 14, 129, 0x40, SGX_INVALID_SIGNATURE },
 	{ 15, 300, 0x08, SGX_INVALID_SIGNATURE },
 	{ 16, 511, 0x80, SGX_INVALID_SIGNATURE },
-	/* EXPONENT */
-	{ 17, 512, 0x01, SGX_INVALID_SIGNATURE },
-	{ 18, 515, 0x01, SGX_INVALID_SIGNATURE },
+	/* EXPONENT: anything but 3 is a malformed SIGSTRUCT */
+	{ 17, 512, 0x01, SGX_INVALID_SIG_STRUCT },
+	{ 18, 515, 0x01, SGX_INVALID_SIG_STRUCT },
 	/* SIGNATURE */
 	{ 19, 516, 0x01, SGX_INVALID_SIGNATURE },
 	{ 20, 700, 0x20, SGX_INVALID_SIGNATURE },
@@ -145,9 +145,11 @@ static const struct {
 	{ 23, 928, 0x04, SGX_INVALID_SIGNATURE },
 	{ 24, 960, 0x01, SGX_INVALID_SIGNATURE },
 	{ 25, 1027, 0x80, SGX_INVALID_SIGNATURE },
-	/* reserved after BODY: neither signed nor checked */
-	{ 26, 1028, 0xff, SGX_SUCCESS },
-	{ 27, 1039, 0xff, SGX_SUCCESS },
+	/* reserved space: in BODY (992..1007) and after it (1028..1039) */
+	{ 26, 1028, 0xff, SGX_INVALID_SIG_STRUCT },
+	{ 27, 1039, 0xff, SGX_INVALID_SIG_STRUCT },
+	{ 34, 992, 0x01, SGX_INVALID_SIG_STRUCT },
+	{ 35, 1007, 0x80, SGX_INVALID_SIG_STRUCT },
 	/* Q1 */
 	{ 28, 1040, 0x01, SGX_INVALID_SIGNATURE },
 	{ 29, 1200, 0x10, SGX_INVALID_SIGNATURE },
@@ -182,9 +184,9 @@ static const struct {
 	{ 3, 0x1234, 3, SGX_INVALID_SIG_STRUCT },
 	{ 4, 0x80860000, 3, SGX_INVALID_SIG_STRUCT },
 	{ 5, 1, 3, SGX_INVALID_SIG_STRUCT },
-	{ 6, 0, 65537, SGX_INVALID_SIGNATURE },
-	{ 7, 0, 1, SGX_INVALID_SIGNATURE },
-	{ 8, 0, 0, SGX_INVALID_SIGNATURE },
+	{ 6, 0, 65537, SGX_INVALID_SIG_STRUCT },
+	{ 7, 0, 1, SGX_INVALID_SIG_STRUCT },
+	{ 8, 0, 0, SGX_INVALID_SIG_STRUCT },
 	/* the header check comes first */
 	{ 9, 0x1234, 65537, SGX_INVALID_SIG_STRUCT },
 };
@@ -215,8 +217,11 @@ static void test_order(void **state)
 	(void)state;
 	s.signature[10] ^= 1;
 	s.q1[0] ^= 1;
-	s.exponent = 65537;
 	assert_int_equal(sigstruct_verify(&s, mrsigner), SGX_INVALID_SIGNATURE);
+	/* The header, exponent and reserved-space checks come before the signature. */
+	s.exponent = 65537;
+	assert_int_equal(sigstruct_verify(&s, mrsigner), SGX_INVALID_SIG_STRUCT);
+	s.exponent = 3;
 	s.header.header2[1] ^= 1;
 	assert_int_equal(sigstruct_verify(&s, mrsigner), SGX_INVALID_SIG_STRUCT);
 
