@@ -40,11 +40,18 @@ typedef uint32_t (*hw_translate_fn)(void *ctx, uint64_t lin, unsigned int access
 
 struct hw_encl;
 
+/*
+ * Pages of an SSA frame's XSAVE area the LP keeps resolved while inside:
+ * enough for every XSAVE component up to AMX (x87/SSE ... XTILEDATA end at
+ * 11008 bytes, three pages at most).
+ */
+#define HW_LP_XSAVE_PAGES 3
+
 struct hw_lp {
 	struct hw_platform *hw;
 	hw_translate_fn translate;
 	void *translate_ctx;
-	unsigned int id;
+	unsigned int id;                /* free for the runtime (traces); 0 from init */
 
 	/* Enclave mode state, valid while in_enclave. */
 	bool in_enclave;
@@ -53,8 +60,21 @@ struct hw_lp {
 	uint64_t secs_index;
 	struct hw_encl *encl;
 	uint64_t encl_base, encl_size;  /* ELRANGE */
-	uint64_t aep;                   /* from EENTER/ERESUME RCX */
+	uint64_t aep;                   /* from EENTER/ERESUME RCX (also in TCS.AEP) */
 	uint64_t entry_epoch;           /* ETRACK bookkeeping */
+
+	/*
+	 * The current SSA frame (TCS.CSSA), resolved and checked by EENTER,
+	 * ERESUME and EDECCSSA: the SDM's CR_XSAVE_PAGE_n and CR_GPR_PA. AEX
+	 * writes through these, never through the page tables, so it cannot
+	 * fault; the pages cannot be evicted meanwhile because EWB needs an
+	 * ETRACK that this LP, still counted in its entry epoch, holds up.
+	 */
+	uint8_t *ssa_xsave[HW_LP_XSAVE_PAGES];  /* host addresses, page by page */
+	unsigned int ssa_xsave_pages;
+	uint32_t xsave_size;            /* XSAVE area size for SECS.ATTRIBUTES.XFRM */
+	struct sgx_gprsgx *ssa_gpr;     /* GPRSGX of the current frame */
+	struct sgx_exinfo *ssa_exinfo;  /* MISC.EXINFO below it, NULL unless MISCSELECT.EXINFO */
 
 	/* Details of the last #PF a leaf raised. */
 	uint64_t fault_addr;
@@ -88,12 +108,17 @@ unsigned int enclu_eenter(struct hw_lp *lp, uint64_t tcs_lin, uint64_t aep, uint
 /**
  * enclu_eresume() - ERESUME: like EENTER but requires CSSA > 0 and restores
  * the frame SSA[CSSA-1] (GPRSGX into @out->gprs, XSAVE image into @xsave,
- * @xsave_len bytes), CSSA--.
+ * @xsave_len bytes), CSSA--. Like EENTER it records @ursp/@urbp (in the
+ * frame that becomes current) and the AEP for the next AEX.
  */
 unsigned int enclu_eresume(struct hw_lp *lp, uint64_t tcs_lin, uint64_t aep, uint64_t ursp,
 			   uint64_t urbp, struct hw_enter *out, void *xsave, uint32_t xsave_len);
 
-/** enclu_eexit() - leave enclave mode; TCS no longer busy. RCX := AEP (out). */
+/**
+ * enclu_eexit() - leave enclave mode; TCS no longer busy. RCX := AEP (out).
+ * The runtime checks that the target (RBX) is canonical (#GP(0) otherwise)
+ * before calling: the target is its business, not the leaf state's.
+ */
 unsigned int enclu_eexit(struct hw_lp *lp, uint64_t *rcx_out);
 
 /**
@@ -106,6 +131,27 @@ unsigned int enclu_eexit(struct hw_lp *lp, uint64_t *rcx_out);
 unsigned int enclu_aex(struct hw_lp *lp, const struct sgx_gprsgx *gprs, const void *xsave,
 		       uint32_t xsave_len, bool exception, unsigned int vector, uint32_t errcd,
 		       uint64_t maddr, struct hw_aex *out);
+
+/**
+ * hw_lp_access() - the CPU's access control for an enclave-mode data access
+ * (SDM 37.5 / 40.5): inside ELRANGE the address must resolve to an EPC page
+ * of this enclave whose EPCM entry is a valid, unblocked REG page at that
+ * linear address, neither PENDING nor MODIFIED, with the permission asked
+ * for; outside ELRANGE it must not resolve to the EPC.
+ * @lp: a logical processor in enclave mode.
+ * @lin: linear address.
+ * @access: HW_ACC_READ, HW_ACC_WRITE or HW_ACC_EXEC.
+ * @host: host address of the byte at @lin.
+ *
+ * The runtime uses it to classify a fault taken by enclave code; the leaves
+ * use it for their memory operands.
+ * Context: async-signal safe if the translate callback is.
+ * Return: 0; SGX_FAULT_GP outside enclave mode; SGX_FAULT_PF with
+ * lp->fault_addr = @lin and lp->fault_code the page-table error code, or
+ * X86_PF_SGX|USER|PROT (|WRITE|INSTR) for an EPCM refusal (0x8007 for a
+ * denied write, 0x8005 for a read of a TRIM page).
+ */
+unsigned int hw_lp_access(struct hw_lp *lp, uint64_t lin, unsigned int access, void **host);
 
 /* In-enclave leaves; SGX_FAULT_UD/GP as the SDM says when not in enclave mode. */
 unsigned int enclu_ereport(struct hw_lp *lp, uint64_t targetinfo, uint64_t reportdata,
