@@ -16,7 +16,7 @@ passed = failed = skipped = 0
 with open(sys.argv[1]) as f:
     for line in f:
         t = json.loads(line)
-        out = t.get("stdout") or ""
+        out = (t.get("stdout") or "") + (t.get("stderr") or "")
         p = re.findall(r"\[  PASSED  \] (\d+) test", out)
         fl = re.findall(r"\[  FAILED  \] (\d+) test", out)
         sk = re.findall(r"\[  SKIPPED \] (\d+) test", out)
