@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Enclaves, their pages, VA pages and the driver's VMAs (the kernel's
+ * encl.h). Private to driver/. Lock order: see sgx.h.
+ */
+#ifndef SGXEMU_DRIVER_ENCL_H
+#define SGXEMU_DRIVER_ENCL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "list.h"
+#include "lock.h"
+#include "page_array.h"
+#include "sgx.h"
+
+/* sgx_encl_page.desc: the page's linear address plus these low bits. */
+#define SGX_ENCL_PAGE_BEING_RECLAIMED   (1ull << 3)     /* while epc_page != NULL */
+#define SGX_ENCL_PAGE_VA_OFFSET_MASK    0xff8ull        /* while evicted: VA slot offset */
+
+/*
+ * sgx_encl_page.pte: the page-table state of the page's linear address in
+ * this process (there is one address space; the page lives at one address).
+ *   SGX_PTE_PRESENT: Linux would have a PTE here (the page was faulted in
+ *     and not zapped since). Decides the P bit of reported #PF codes.
+ *   SGX_PTE_PROT_MASK: PROT_* with which the EPC memfd page is mapped at the
+ *     address; 0 means an anonymous PROT_NONE page sits there instead. The
+ *     mapping is always VMA protection ∩ EPCM permissions, so any access the
+ *     VMA or the EPCM forbids faults into sgx_encl_fault().
+ */
+#define SGX_PTE_PRESENT                 0x80u
+#define SGX_PTE_PROT_MASK               0x07u
+
+struct sgx_encl;
+struct sgx_encl_va_page;
+
+struct sgx_encl_page {
+	uint64_t desc;
+	uint8_t vm_max_prot_bits;       /* PROT_* this page may ever be mapped with */
+	uint8_t type;                   /* enum sgx_page_type */
+	uint8_t pte;                    /* SGX_PTE_* */
+	struct sgx_epc_page *epc_page;  /* NULL while evicted */
+	struct sgx_encl *encl;
+	struct sgx_encl_va_page *va_page;    /* while evicted */
+};
+
+enum sgx_encl_flags {
+	SGX_ENCL_IOCTL          = 1u << 0,
+	SGX_ENCL_DEBUG          = 1u << 1,
+	SGX_ENCL_CREATED        = 1u << 2,
+	SGX_ENCL_INITIALIZED    = 1u << 3,
+};
+
+/*
+ * The kernel's struct sgx_va_page; renamed because arch/ uses that name for
+ * the SDM layout of the page itself.
+ */
+struct sgx_encl_va_page {
+	struct sgx_epc_page *epc_page;
+	uint64_t slots[SGX_VA_SLOT_COUNT / 64];
+	struct list_head list;          /* encl->va_pages */
+};
+
+struct sgx_encl {
+	struct sgx_driver *drv;
+	uint64_t base, size;            /* ELRANGE; set once by CREATE */
+	atomic_uint flags;              /* enum sgx_encl_flags */
+	/*
+	 * lock protects: page_array and every sgx_encl_page in it (all fields),
+	 * secs, page_cnt, secs_child_cnt, va_pages and every VA page's slots.
+	 * Held across ENCLS work on the enclave's pages, as the kernel's mutex.
+	 */
+	struct sgx_mutex lock;
+	unsigned int page_cnt;          /* pages that need a VA slot: SECS + children */
+	unsigned int secs_child_cnt;    /* resident children of the SECS */
+	struct sgx_page_array page_array;
+	struct sgx_encl_page secs;
+	uint64_t attributes;            /* SECS.ATTRIBUTES, set once by CREATE */
+	/* Written by PROVISION, read by INIT: both run under SGX_ENCL_IOCTL. */
+	uint64_t attributes_mask;
+	int backing;                    /* memfd "SGX backing", -1 before CREATE */
+	/*
+	 * References: one per sgx_file opened on the enclave device (taken at
+	 * open) and one per driver VMA mapping the enclave.
+	 */
+	atomic_long refcount;
+	struct list_head va_pages;
+	/* The enclave's EPC allocation cursor; only the allocator touches it,
+	 * under drv->epc_lock. */
+	uint64_t epc_hint;
+};
+
+/* A mapping of enclave memory in this process: [start, end), page aligned. */
+struct sgx_vma {
+	uint64_t start, end;
+	int prot;                       /* PROT_READ|PROT_WRITE|PROT_EXEC */
+	struct sgx_encl *encl;          /* holds a reference */
+	struct sgx_vma *next_dead;      /* while waiting for its reference to go */
+};
+
+/* An open file of one of the devices. */
+struct sgx_file {
+	struct sgx_driver *drv;
+	enum sgx_dev dev;
+	atomic_long refcount;           /* sgx_open() and sgx_file_get() */
+	struct sgx_encl *encl;          /* SGX_DEV_ENCLAVE: holds a reference */
+	struct list_head list;          /* drv->files, under drv->files_lock */
+};
+
+static inline bool sgx_encl_test_flag(struct sgx_encl *encl, unsigned int flag)
+{
+	return atomic_load_explicit(&encl->flags, memory_order_acquire) & flag;
+}
+
+static inline void sgx_encl_set_flag(struct sgx_encl *encl, unsigned int flag)
+{
+	atomic_fetch_or_explicit(&encl->flags, flag, memory_order_acq_rel);
+}
+
+static inline uint64_t sgx_encl_page_addr(const struct sgx_encl_page *p)
+{
+	return p->desc & SGX_PAGE_MASK;
+}
+
+/*
+ * sgx_encl_range() - page indices [*@first, *@last] of [@start, @end) ∩
+ * ELRANGE. Return: false if the two do not meet (or no ELRANGE yet).
+ */
+static inline bool sgx_encl_range(struct sgx_encl *encl, uint64_t start, uint64_t end,
+				  uint64_t *first, uint64_t *last)
+{
+	uint64_t nr = encl->size >> SGX_PAGE_SHIFT;
+
+	if (!sgx_encl_test_flag(encl, SGX_ENCL_CREATED) || end <= start || end <= encl->base)
+		return false;
+	if (start >= encl->base && start - encl->base >= encl->size)
+		return false;
+	*first = start > encl->base ? (start - encl->base) >> SGX_PAGE_SHIFT : 0;
+	*last = (end - 1 - encl->base) >> SGX_PAGE_SHIFT;
+	if (*last >= nr)
+		*last = nr - 1;
+	return true;
+}
+
+/* ---- encl.c ---------------------------------------------------------- */
+
+/**
+ * sgx_encl_alloc() - a fresh, not yet created enclave with one reference.
+ * Return: 0, -ENOMEM.
+ */
+int sgx_encl_alloc(struct sgx_driver *drv, struct sgx_encl **out)
+	__attribute__((warn_unused_result));
+
+void sgx_encl_get(struct sgx_encl *encl);
+/** sgx_encl_get_unless_zero() - a reference unless the enclave is dying. */
+bool sgx_encl_get_unless_zero(struct sgx_encl *encl) __attribute__((warn_unused_result));
+/**
+ * sgx_encl_put() - drop a reference; the last one releases the enclave
+ * (every page EREMOVEd and its EPC page freed).
+ * Context: no lock of this enclave held.
+ */
+void sgx_encl_put(struct sgx_encl *encl);
+
+/**
+ * sgx_encl_lookup() - the page array entry for linear address @addr.
+ * Context: encl->lock held, or a caller that can live with a racing update.
+ * Return: the entry, or NULL (not added, or outside ELRANGE).
+ */
+struct sgx_encl_page *sgx_encl_lookup(struct sgx_encl *encl, uint64_t addr);
+
+/**
+ * sgx_encl_page_alloc() - a page-array entry for ELRANGE offset @offset with
+ * its maximum protection from @secinfo_flags (TCS pages: RW).
+ * Return: 0, -ENOMEM.
+ */
+int sgx_encl_page_alloc(struct sgx_encl *encl, uint64_t offset, uint64_t secinfo_flags,
+			struct sgx_encl_page **out) __attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_may_map() - may [@start, @end) be mapped (or mprotected) with
+ * @prot? After INIT only inside ELRANGE; never for READ_IMPLIES_EXEC
+ * tasks; never beyond the maximum protection of a page present in the
+ * range (holes impose nothing).
+ * Context: no lock of this enclave held (takes encl->lock).
+ * Return: 0 or -EACCES.
+ */
+int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, int prot)
+	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_grow() - account one more page needing a VA slot; every
+ * SGX_VA_SLOT_COUNT pages that takes a new VA page (EPA), returned in
+ * *@va_out for the caller to put on encl->va_pages (NULL if none needed).
+ * Context: page_cnt is the caller's: SGX_ENCL_IOCTL owned (ioctls, as in
+ * the kernel) or encl->lock held (fault path); with @reclaim, encl->lock
+ * not held.
+ * Return: 0, -ENOMEM, -EBUSY, -EFAULT (EPA failed).
+ */
+int sgx_encl_grow(struct sgx_encl *encl, bool reclaim, struct sgx_encl_va_page **va_out)
+	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_shrink() - undo sgx_encl_grow(); frees @va_page (EREMOVE) if
+ * given, taking it off encl->va_pages.
+ * Context: encl->lock held if @va_page was put on the list.
+ */
+void sgx_encl_shrink(struct sgx_encl *encl, struct sgx_encl_va_page *va_page);
+
+/** sgx_alloc_va_slot() - offset (slot * 8) of a free slot, taken. */
+unsigned int sgx_alloc_va_slot(struct sgx_encl_va_page *va_page);
+void sgx_free_va_slot(struct sgx_encl_va_page *va_page, unsigned int offset);
+bool sgx_va_page_full(struct sgx_encl_va_page *va_page);
+
+/**
+ * sgx_encl_free_epc_page() - EREMOVE @page and free it. An EREMOVE failure
+ * (a thread still inside the enclave) leaks the page, as the kernel does,
+ * with a warning; nothing for the caller to undo.
+ * Return: true if the page was freed, false if it was leaked.
+ */
+bool sgx_encl_free_epc_page(struct sgx_driver *drv, struct sgx_epc_page *page);
+
+/**
+ * sgx_encl_load_entry() - make @entry resident: nothing to do if it is,
+ * -EBUSY while the reclaimer is writing it out, else ELDU (the seam issue 5
+ * fills; the kernel's __sgx_encl_load_page()). @reclaim: the EPC page may
+ * come from direct reclaim (not in the fault path).
+ * Context: encl->lock held; with !@reclaim signal context safe.
+ * Return: 0, -EBUSY (retry), -EFAULT (cannot be loaded), -ENOMEM.
+ */
+int sgx_encl_load_entry(struct sgx_encl *encl, struct sgx_encl_page *entry, bool reclaim)
+	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_load_page() - the resident entry for @addr (SGX2 ioctls).
+ * Context: encl->lock held.
+ * Return: 0 and *@out; -EFAULT (no page there, or cannot be loaded);
+ * -EBUSY (being reclaimed: the ioctls answer -EAGAIN).
+ */
+int sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr, struct sgx_encl_page **out)
+	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_epcm_prot() - PROT_* the EPCM lets enclave code use on @entry's
+ * EPC page right now: its R/W/X for a valid, unblocked REG page that is
+ * neither PENDING nor MODIFIED; nothing otherwise (TCS, TRIM, ...).
+ * Context: encl->lock held; no locks taken (signal context).
+ */
+unsigned int sgx_encl_epcm_prot(struct sgx_encl *encl, const struct sgx_encl_page *entry);
+
+/* ---- pte.c ----------------------------------------------------------- */
+
+/**
+ * sgx_encl_install_pte() - "insert the PFN": mark @entry present and map its
+ * EPC page at its address with @vma_prot ∩ EPCM (anonymous PROT_NONE if
+ * that is empty).
+ * Context: encl->lock and drv->mm_lock (read) held; signal context safe.
+ * Return: 0, or -errno of the mmap (the state is unchanged then).
+ */
+int sgx_encl_install_pte(struct sgx_encl *encl, struct sgx_encl_page *entry, int vma_prot)
+	__attribute__((warn_unused_result));
+
+/**
+ * sgx_zap_enclave_ptes() - remove the mapping of enclave page @addr: an
+ * anonymous PROT_NONE page replaces it and it is no longer present, so the
+ * next access faults into sgx_encl_fault(). For the reclaimer and EMODT.
+ * Context: encl->lock held.
+ * Return: 0, or -ENOMEM when the kernel refused both mmap and mprotect
+ * (the page must then not be freed: it is still mapped).
+ */
+int sgx_zap_enclave_ptes(struct sgx_encl *encl, uint64_t addr) __attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_sync_pte() - after the EPCM permissions of @entry were lowered
+ * (EMODPR, EMODT, EBLOCK), lower its mapping to match; it stays present.
+ * Context: encl->lock held.
+ * Return: 0, -ENOMEM as sgx_zap_enclave_ptes().
+ */
+int sgx_encl_sync_pte(struct sgx_encl *encl, struct sgx_encl_page *entry)
+	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_change_ptes() - mprotect of [@start, @end) to @vma_prot: every
+ * present page gets @vma_prot ∩ EPCM, in as few mmap/mprotect calls as the
+ * runs of neighbouring pages allow; PROT_NONE makes pages not present.
+ * Context: drv->mm_lock (write) held; takes encl->lock.
+ * Return: 0, or -errno of the first call that failed. Pages before it have
+ * the new protection, the rest the old, as a partly applied mprotect in
+ * Linux; either way never more than the EPCM allows.
+ */
+int sgx_encl_change_ptes(struct sgx_encl *encl, uint64_t start, uint64_t end, int vma_prot)
+	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_zap_range() - take [@start, @end) away from the enclave: munmap
+ * it (@unmap) or cover it with an anonymous PROT_NONE reservation, and
+ * forget the PTE state of the enclave pages there, in one step under the
+ * enclave lock (no EPC page stays mapped behind the driver's back).
+ * Context: drv->mm_lock (write) held; takes encl->lock.
+ * Return: 0 or -errno of munmap/mmap (nothing changed then).
+ */
+int sgx_encl_zap_range(struct sgx_encl *encl, uint64_t start, uint64_t end, bool unmap)
+	__attribute__((warn_unused_result));
+
+/* ---- vma.c ----------------------------------------------------------- */
+
+/**
+ * sgx_vma_find() - the driver VMA containing @addr, or NULL.
+ * Context: drv->mm_lock held (read or write); signal context safe.
+ */
+struct sgx_vma *sgx_vma_find(struct sgx_driver *drv, uint64_t addr);
+
+/** sgx_vma_teardown_all() - unmap every driver VMA (driver destroy). */
+void sgx_vma_teardown_all(struct sgx_driver *drv);
+
+#endif /* SGXEMU_DRIVER_ENCL_H */

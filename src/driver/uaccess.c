@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * copy_from_user/copy_to_user/find_vma for the driver; see uaccess.h.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "sgx.h"
+#include "uaccess.h"
+
+/* ---- copies ------------------------------------------------------------ */
+
+/* Pipe fallback: one user page at a time (below any pipe's capacity). */
+#define PIPE_CHUNK 4096
+
+static atomic_int vm_rw_broken;         /* process_vm_* forbidden here */
+
+static bool vm_rw_unusable(int err)
+{
+	return err == ENOSYS || err == EPERM;
+}
+
+/*
+ * Copy through a pipe: the kernel reads @src (write) and writes @dst
+ * (read). A pipe write that faults part-way keeps nothing, so the copy
+ * goes page by page of the user side (@user: the user address, src or
+ * dst) to stop exactly at the first page that faults.
+ */
+static size_t pipe_copy(void *dst, const void *src, size_t len, uint64_t user)
+{
+	size_t done = 0;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return 0;
+	while (done < len) {
+		size_t n = PIPE_CHUNK - (size_t)((user + done) % PIPE_CHUNK);
+		ssize_t w, r;
+
+		if (n > len - done)
+			n = len - done;
+		w = write(p[1], (const char *)src + done, n);
+		if (w <= 0)
+			break;
+		r = read(p[0], (char *)dst + done, (size_t)w);
+		if (r != w)
+			break;
+		done += (size_t)w;
+		if ((size_t)w < n)
+			break;
+	}
+	close(p[0]);
+	close(p[1]);
+	return done;
+}
+
+size_t sgx_copy_from_user_partial(void *dst, uint64_t src, size_t len)
+{
+	struct iovec local = { dst, len };
+	struct iovec remote = { (void *)(uintptr_t)src, len };
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	if (!atomic_load_explicit(&vm_rw_broken, memory_order_relaxed)) {
+		n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		if (n >= 0)
+			return (size_t)n;
+		if (!vm_rw_unusable(errno))
+			return 0;
+		atomic_store_explicit(&vm_rw_broken, 1, memory_order_relaxed);
+	}
+	return pipe_copy(dst, (const void *)(uintptr_t)src, len, src);
+}
+
+int sgx_copy_from_user(void *dst, uint64_t src, size_t len)
+{
+	return sgx_copy_from_user_partial(dst, src, len) == len ? 0 : -EFAULT;
+}
+
+int sgx_copy_to_user(uint64_t dst, const void *src, size_t len)
+{
+	struct iovec local = { (void *)src, len };
+	struct iovec remote = { (void *)(uintptr_t)dst, len };
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	if (!atomic_load_explicit(&vm_rw_broken, memory_order_relaxed)) {
+		n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+		if (n >= 0)
+			return (size_t)n == len ? 0 : -EFAULT;
+		if (!vm_rw_unusable(errno))
+			return -EFAULT;
+		atomic_store_explicit(&vm_rw_broken, 1, memory_order_relaxed);
+	}
+	return pipe_copy((void *)(uintptr_t)dst, src, len, dst) == len ? 0 : -EFAULT;
+}
+
+/* ---- find_vma ---------------------------------------------------------- */
+
+/*
+ * PROCMAP_QUERY (Linux 6.11, include/uapi/linux/fs.h), declared here so
+ * that older headers build; an older kernel answers ENOTTY.
+ */
+struct sgx_procmap_query {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start;
+	uint64_t vma_end;
+	uint64_t vma_flags;
+	uint64_t vma_page_size;
+	uint64_t vma_offset;
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t vma_name_size;
+	uint32_t build_id_size;
+	uint64_t vma_name_addr;
+	uint64_t build_id_addr;
+};
+static_assert(sizeof(struct sgx_procmap_query) == 104, "procmap_query ABI");
+#define SGX_PROCMAP_QUERY _IOWR('f', 17, struct sgx_procmap_query)
+#define SGX_PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
+
+struct map_file {
+	uint64_t inode;
+	unsigned int major, minor;
+	char name[PATH_MAX];
+};
+
+/*
+ * Is the mount with device @major:@minor noexec, per /proc/self/mountinfo?
+ * Several mounts of one device that disagree: not noexec (we cannot tell
+ * which one the mapping came through; erring towards the permissive side).
+ */
+static bool dev_noexec(unsigned int major, unsigned int minor)
+{
+	bool seen_exec = false, seen_noexec = false;
+	char *line = NULL, want[32];
+	size_t cap = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "%u:%u", major, minor);
+	while (getline(&line, &cap, f) > 0) {
+		/* "id parent major:minor root mountpoint options ..." */
+		char *save = NULL, *tok, *opts = NULL;
+		int field = 0;
+		bool match = false;
+
+		for (tok = strtok_r(line, " ", &save); tok && field < 6;
+		     tok = strtok_r(NULL, " ", &save), field++) {
+			if (field == 2)
+				match = !strcmp(tok, want);
+			if (field == 5)
+				opts = tok;
+		}
+		if (!match || !opts)
+			continue;
+		if (strstr(opts, "noexec"))
+			seen_noexec = true;
+		else
+			seen_exec = true;
+	}
+	free(line);
+	fclose(f);
+	return seen_noexec && !seen_exec;
+}
+
+/* Does the mapped file @mf live on a noexec mount? */
+static bool file_noexec(const struct map_file *mf)
+{
+	size_t n = strlen(mf->name);
+	static const char deleted[] = " (deleted)";
+	struct statvfs vfs;
+	struct stat st;
+
+	if (mf->name[0] == '/' &&
+	    !(n >= sizeof(deleted) - 1 && !strcmp(mf->name + n - (sizeof(deleted) - 1), deleted)) &&
+	    !stat(mf->name, &st) && st.st_ino == mf->inode &&
+	    major(st.st_dev) == mf->major && minor(st.st_dev) == mf->minor &&
+	    !statvfs(mf->name, &vfs))
+		return vfs.f_flag & ST_NOEXEC;
+	/* Deleted, renamed, or not a path (memfd, SysV shm): ask by device. */
+	return dev_noexec(mf->major, mf->minor);
+}
+
+static bool map_may_exec(const struct map_file *mf)
+{
+	/* No inode: anonymous memory, [heap], [stack], [vdso]... */
+	if (!mf->inode)
+		return true;
+	return !file_noexec(mf);
+}
+
+/* Return: 0, -EFAULT (nothing at or above @addr), -ENOTTY (no PROCMAP_QUERY). */
+static int query_procmap(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma *out,
+			 struct map_file *mf)
+{
+	struct sgx_procmap_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.query_flags = SGX_PROCMAP_QUERY_COVERING_OR_NEXT_VMA;
+	q.query_addr = addr;
+	q.vma_name_addr = (uint64_t)(uintptr_t)mf->name;
+	q.vma_name_size = sizeof(mf->name);
+	if (ioctl(drv->maps_fd, SGX_PROCMAP_QUERY, &q)) {
+		if (errno == ENOENT)
+			return -EFAULT;
+		return -ENOTTY;
+	}
+	if (!q.vma_name_size)
+		mf->name[0] = '\0';
+	out->start = q.vma_start;
+	out->end = q.vma_end;
+	mf->inode = q.inode;
+	mf->major = q.dev_major;
+	mf->minor = q.dev_minor;
+	return 0;
+}
+
+/* The same from the text of /proc/self/maps. Return: 0 or -EFAULT. */
+static int query_maps_text(uint64_t addr, struct sgx_user_vma *out, struct map_file *mf)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int ret = -EFAULT;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -EFAULT;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long start, end, off, ino;
+		unsigned int maj, min;
+		char perms[8];
+		int pos = 0;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off,
+			   &maj, &min, &ino, &pos) < 7)
+			continue;
+		if (end <= addr)
+			continue;
+		out->start = start;
+		out->end = end;
+		mf->inode = ino;
+		mf->major = maj;
+		mf->minor = min;
+		snprintf(mf->name, sizeof(mf->name), "%s", pos > 0 ? line + pos : "");
+		mf->name[strcspn(mf->name, "\n")] = '\0';
+		ret = 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+int sgx_find_user_vma(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma *out)
+{
+	struct map_file *mf;
+	int ret = -ENOTTY;
+
+	/* The gate area ([vsyscall]) is listed in maps but is no VMA of ours. */
+	if (addr >= 1ull << 63)
+		return -EFAULT;
+
+	mf = malloc(sizeof(*mf));
+	if (!mf)
+		return -ENOMEM;
+	if (drv->maps_fd >= 0 && atomic_load(&drv->procmap_query) >= 0) {
+		ret = query_procmap(drv, addr, out, mf);
+		if (ret == -ENOTTY)
+			atomic_store(&drv->procmap_query, -1);
+	}
+	if (ret == -ENOTTY)
+		ret = query_maps_text(addr, out, mf);
+	if (!ret && out->start >= 1ull << 63)
+		ret = -EFAULT;
+	if (!ret)
+		out->may_exec = map_may_exec(mf);
+	free(mf);
+	return ret;
+}
+
+void sgx_uaccess_init(struct sgx_driver *drv)
+{
+	drv->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	atomic_init(&drv->procmap_query, 0);
+}
+
+void sgx_uaccess_fini(struct sgx_driver *drv)
+{
+	if (drv->maps_fd >= 0)
+		close(drv->maps_fd);
+	drv->maps_fd = -1;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * User memory, as the kernel driver reaches it: copy_from_user(),
+ * copy_to_user() and find_vma() over the process's own address space,
+ * without ever dereferencing a pointer the program passed. A bad pointer
+ * is -EFAULT, never a crash.
+ *
+ * Copies go through process_vm_readv/process_vm_writev on our own pid (one
+ * syscall, the kernel does the checking); where a seccomp policy forbids
+ * them, through a pipe (write() of user memory fails with EFAULT too).
+ */
+#ifndef SGXEMU_DRIVER_UACCESS_H
+#define SGXEMU_DRIVER_UACCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sgx_driver;
+
+/** sgx_copy_from_user() - Return: 0, or -EFAULT unless all @len bytes were read. */
+int sgx_copy_from_user(void *dst, uint64_t src, size_t len) __attribute__((warn_unused_result));
+
+/** sgx_copy_to_user() - Return: 0, or -EFAULT unless all @len bytes were written. */
+int sgx_copy_to_user(uint64_t dst, const void *src, size_t len) __attribute__((warn_unused_result));
+
+/**
+ * sgx_copy_from_user_partial() - copy until the first byte that cannot be
+ * read. Return: bytes copied.
+ */
+size_t sgx_copy_from_user_partial(void *dst, uint64_t src, size_t len);
+
+/* What find_vma() tells sgx_encl_add_page about a source address. */
+struct sgx_user_vma {
+	uint64_t start, end;            /* the first mapping with end > address */
+	bool may_exec;                  /* VM_MAYEXEC */
+};
+
+/**
+ * sgx_find_user_vma() - the kernel's find_vma(current->mm, @addr): the
+ * first mapping ending above @addr (it may start above it), and whether it
+ * has VM_MAYEXEC. Linux clears VM_MAYEXEC exactly for mappings of files on
+ * noexec mounts; anonymous and shmem mappings always have it. Found with the
+ * PROCMAP_QUERY ioctl on /proc/self/maps where the kernel has it (6.11+),
+ * else by reading /proc/self/maps; the mount is judged by statvfs() of the
+ * mapped file, or by /proc/self/mountinfo when the path is stale.
+ * Return: 0, -EFAULT if no mapping ends above @addr, -ENOMEM.
+ */
+int sgx_find_user_vma(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma *out)
+	__attribute__((warn_unused_result));
+
+void sgx_uaccess_init(struct sgx_driver *drv);
+void sgx_uaccess_fini(struct sgx_driver *drv);
+
+#endif /* SGXEMU_DRIVER_UACCESS_H */
