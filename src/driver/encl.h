@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "list.h"
 #include "lock.h"
@@ -116,6 +117,20 @@ static inline bool sgx_encl_test_flag(struct sgx_encl *encl, unsigned int flag)
 static inline void sgx_encl_set_flag(struct sgx_encl *encl, unsigned int flag)
 {
 	atomic_fetch_or_explicit(&encl->flags, flag, memory_order_acq_rel);
+}
+
+/*
+ * sgx_pte_prot() - what a PTE made for a VMA with @vma_prot lets through on
+ * x86: there are no write-only or exec-only pages, so PROT_WRITE and
+ * PROT_EXEC each imply PROT_READ. Enclave mappings are computed from this,
+ * not from the bare VMA bits, or a write-only VMA over a page the EPCM
+ * makes read-only would map nothing where hardware allows the read.
+ */
+static inline unsigned int sgx_pte_prot(int vma_prot)
+{
+	unsigned int p = (unsigned int)vma_prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+
+	return p ? p | PROT_READ : 0;
 }
 
 static inline uint64_t sgx_encl_page_addr(const struct sgx_encl_page *p)

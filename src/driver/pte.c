@@ -65,7 +65,7 @@ static int remap(struct sgx_encl *encl, struct sgx_encl_page *entry, unsigned in
 
 int sgx_encl_install_pte(struct sgx_encl *encl, struct sgx_encl_page *entry, int vma_prot)
 {
-	unsigned int prot = (unsigned int)vma_prot & sgx_encl_epcm_prot(encl, entry);
+	unsigned int prot = sgx_pte_prot(vma_prot) & sgx_encl_epcm_prot(encl, entry);
 	int ret;
 
 	sgx_assert_held(&encl->lock);
@@ -158,7 +158,7 @@ static int flush_run(struct sgx_encl *encl, struct run *r)
 
 int sgx_encl_change_ptes(struct sgx_encl *encl, uint64_t start, uint64_t end, int vma_prot)
 {
-	unsigned int want = (unsigned int)vma_prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+	unsigned int want = sgx_pte_prot(vma_prot);
 	struct run run = { .op = RUN_NONE };
 	struct sgx_encl_page *e;
 	uint64_t index, last;

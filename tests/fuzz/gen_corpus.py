@@ -226,20 +226,19 @@ SEEDS = {
     restrict(0, 3, 1, 1) + open_(0) + create(0) + [CLOSE, 4] + munmap(0, 0, 8),
     "empty": [SGX2],
     "empty_sgx1": [SGX1],
+    # A read through a write-only (or exec-only) VMA of a page whose EPCM
+    # permissions EMODPR lowered to R: on x86 the PTE of such a VMA is
+    # readable and the EPCM allows the read, so it must succeed (it once
+    # mapped VMA & EPCM = nothing and faulted forever).
+    "w_only_vma_read_after_restrict": [SGX2] + build(0) + mmap(0, 3, 1, PROT_W) +
+    restrict(0, 3, 1, PROT_R) + fault(0, 3, A_READ),
+    "x_only_vma_read_after_restrict": [SGX2] + build(0) + mmap(0, 2, 1, PROT_X) +
+    restrict(0, 2, 1, PROT_R) + fault(0, 2, A_READ),
 }
 
 # Inputs that break an invariant today, kept apart (crashers/ioctl, not run by
 # the test suite) until the bug is fixed; then they move to SEEDS.
 KNOWN_FAILING = {
-    # A read through a write-only (or exec-only) VMA of a page whose EPCM
-    # permissions EMODPR lowered to R: on x86 the PTE of such a VMA is
-    # readable and the EPCM allows the read, so it must succeed. The fault
-    # handler maps VMA & EPCM = nothing and answers HANDLED: the access
-    # faults again forever (pte.c takes PROT_* literally).
-    "w_only_vma_read_after_restrict": [SGX2] + build(0) + mmap(0, 3, 1, PROT_W) +
-    restrict(0, 3, 1, PROT_R) + fault(0, 3, A_READ),
-    "x_only_vma_read_after_restrict": [SGX2] + build(0) + mmap(0, 2, 1, PROT_X) +
-    restrict(0, 2, 1, PROT_R) + fault(0, 2, A_READ),
 }
 
 
