@@ -69,7 +69,11 @@ struct hw_encl {
 	uint64_t secs_index;            /* EPC index of the SECS, HW_EPC_NONE if paged out */
 	struct hw_encl *next;           /* platform->encls list, under platform->encl_lock */
 
-	/* lock protects: mr, child_count, initialized and the KSS ids below. */
+	/*
+	 * lock protects: child_count, initialized and the KSS ids below; mr
+	 * and the writes of initialized also hold the SECS page lock (EADD,
+	 * EEXTEND, EINIT), which is all EEXTEND takes.
+	 */
 	pthread_mutex_t lock;
 	struct crypto_sha256 *mr;       /* running MRENCLAVE until EINIT */
 	uint64_t child_count;           /* resident pages owned by this SECS */
