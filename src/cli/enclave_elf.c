@@ -244,15 +244,17 @@ int enclave_elf_parse(const void *buf, size_t len, uint64_t heap_size, struct en
 	 * Sources point into a private copy padded to whole pages: the tail of
 	 * the last file page reads as zeros, as through the selftest's mmap.
 	 * add_segment() guaranteed base + offset + size <= round_up(len).
+	 * Page aligned, so that the sources can go to ADD_PAGES as they are.
 	 */
 	e->image_alloc = (len + PAGE - 1) & ~(PAGE - 1);
-	e->image = calloc(1, e->image_alloc);
+	e->image = aligned_alloc(PAGE, e->image_alloc);
 	if (!e->image) {
 		set_err(err, err_len, "out of memory");
 		ret = -ENOMEM;
 		goto out_free;
 	}
 	memcpy(e->image, buf, len);
+	memset(e->image + len, 0, e->image_alloc - len);
 	for (i = 0; i < e->nr_segs; i++)
 		e->segs[i].src = e->image + base + e->segs[i].offset;
 

@@ -421,6 +421,7 @@ unsigned int enclu_eenter(struct hw_lp *lp, uint64_t tcs_lin, uint64_t aep, uint
 	out->rax = en.tcs->ssa_index;
 	out->fsbase = en.secs->base + en.tcs->fs_offset;
 	out->gsbase = en.secs->base + en.tcs->gs_offset;
+	out->xfrm = en.secs->xfrm;
 	entry_commit(lp, tcs_lin, aep, ursp, urbp, &en, epoch);
 	return 0;
 }
@@ -456,6 +457,7 @@ unsigned int enclu_eresume(struct hw_lp *lp, uint64_t tcs_lin, uint64_t aep, uin
 	out->rax = out->gprs.rax;
 	out->fsbase = out->gprs.fsbase;
 	out->gsbase = out->gprs.gsbase;
+	out->xfrm = en.secs->xfrm;
 	if (xsave)
 		xsave_restore(lp->ssa_xsave, xsave,
 			      xsave_len < lp->xsave_size ? xsave_len : lp->xsave_size);

@@ -89,6 +89,7 @@ struct hw_enter {
 	uint64_t rip;                   /* EENTER: BASEADDR + OENTRY; ERESUME: SSA.RIP */
 	uint64_t rax;                   /* EENTER: CSSA */
 	uint64_t fsbase, gsbase;        /* BASEADDR + OFSBASE/OGSBASE, or SSA values */
+	uint64_t xfrm;                  /* SECS.ATTRIBUTES.XFRM: the ERESUME XRSTOR mask */
 	struct sgx_gprsgx gprs;         /* ERESUME: the whole restored frame */
 };
 
