@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rtt_vdso(rdi, rsi, rdx, leaf, r8, r9, run): rt_vdso_sgx_enter_enclave
+ * with the callee-saved registers kept on our own stack, so that a C
+ * caller survives the synthetic registers of an AEX.
+ */
+	.text
+	.global rtt_vdso
+	.type rtt_vdso, @function
+rtt_vdso:
+	push	%r15
+	push	%r14
+	push	%r13
+	push	%r12
+	push	%rbx
+	push	%rbp
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	sub	$8, %rsp
+	push	0x38(%rbp)              /* the 7th argument, run */
+	call	rt_vdso_sgx_enter_enclave
+	mov	%rbp, %rsp
+	pop	%rbp
+	pop	%rbx
+	pop	%r12
+	pop	%r13
+	pop	%r14
+	pop	%r15
+	ret
+	.size rtt_vdso, . - rtt_vdso
+
+
+/*
+ * rtt_raw_eenter(tcs, op): a loader that does not use the vDSO - ENCLU
+ * [EENTER] right here, AEP at rtt_raw_aep (an ENCLU that, entered with the
+ * synthetic RAX = ERESUME, resumes the enclave), and EEXIT back to the
+ * instruction after the EENTER.
+ */
+	.text
+	.global rtt_raw_eenter
+	.type rtt_raw_eenter, @function
+rtt_raw_eenter:
+	push	%r15
+	push	%r14
+	push	%r13
+	push	%r12
+	push	%rbx
+	push	%rbp
+	mov	%rdi, %rbx
+	mov	%rsi, %rdi
+	lea	rtt_raw_aep(%rip), %rcx
+	mov	$2, %eax
+	enclu
+	pop	%rbp
+	pop	%rbx
+	pop	%r12
+	pop	%r13
+	pop	%r14
+	pop	%r15
+	ret
+	.global rtt_raw_aep
+rtt_raw_aep:
+	enclu
+	ud2
+	.size rtt_raw_eenter, . - rtt_raw_eenter
+
+	.section .note.GNU-stack, "", @progbits
