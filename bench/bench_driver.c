@@ -5,6 +5,9 @@
  *     (measured pages, several per call as a loader adds a segment) against
  *     the raw EADD + 16 x EEXTEND of the same pages on a platform of its
  *     own, measured in the same run;
+ *   - issue 7: the same ADD_PAGES with every policy module stacked (the
+ *     audit log to /dev/null, and to a real file) against no policy, each
+ *     driver on a platform of its own.
  *
  * Each sample builds BUILD_PAGES pages into a fresh enclave; enclave
  * creation and teardown are not timed. The operation and its floor are
@@ -22,6 +25,7 @@
 #include "driver.h"
 #include "encls.h"
 #include "platform.h"
+#include "policy.h"
 #include "sgxemu/uapi/sgx.h"
 
 #define ENCL_BASE   0x7e0000000000ull
@@ -213,12 +217,112 @@ static void bench_add_pages(const uint8_t *src)
 	hw_platform_destroy(fl.hw);
 }
 
+/* ---- policy overhead ------------------------------------------------------ */
+
+static struct sgx_driver *policy_driver(struct hw_platform **hw, struct policy *pol)
+{
+	struct sgx_driver_config cfg = { .policy = pol };
+	struct sgx_driver *drv;
+	int ret;
+
+	*hw = platform();
+	ret = sgx_driver_create(*hw, &cfg, &drv);
+	if (ret)
+		die("driver", ret);
+	return drv;
+}
+
+static struct policy *all_modules(const char *log, const char *decisions)
+{
+	char text[1024], err[512];
+	struct policy *p;
+	int ret;
+
+	snprintf(text, sizeof(text),
+		 "module exec-source\nmodule wx\nmodule debug\n"
+		 "module signers\n mrsigner %064x\n"
+		 "module provision\n mrsigner %064x\n"
+		 "module audit\n output %s\n decisions %s\n", 1, 2, log, decisions);
+	ret = policy_load_buffer("bench", text, strlen(text), 0, &p, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "sgxemu-bench: policy: %s\n", err);
+		exit(1);
+	}
+	return p;
+}
+
+/*
+ * Every module stacked, the audit log logging every decision (one line per
+ * page) to /dev/null and to a real file, and logging denials only (there
+ * are none: the cost of the hooks themselves).
+ */
+static void bench_policy(const uint8_t *src)
+{
+	double s_none[BENCH_SAMPLES], s_null[BENCH_SAMPLES], s_file[BENCH_SAMPLES];
+	double s_deny[BENCH_SAMPLES];
+	char log[] = "/tmp/sgxemu-bench-audit-XXXXXX";
+	struct hw_platform *hw_none, *hw_null, *hw_file, *hw_deny;
+	struct sgx_driver *none, *null, *file, *deny;
+	struct policy *p_null, *p_file, *p_deny;
+	unsigned int i;
+	int fd;
+
+	fd = mkstemp(log);
+	if (fd < 0)
+		die("mkstemp", -errno);
+	close(fd);
+	p_null = all_modules("/dev/null", "all");
+	p_file = all_modules(log, "all");
+	p_deny = all_modules(log, "deny");
+	none = policy_driver(&hw_none, NULL);
+	null = policy_driver(&hw_null, p_null);
+	file = policy_driver(&hw_file, p_file);
+	deny = policy_driver(&hw_deny, p_deny);
+
+	for (i = 0; i <= BENCH_SAMPLES; i++) {
+		double a = sample_ioctl(none, src, BATCH_PAGES);
+		double b = sample_ioctl(null, src, BATCH_PAGES);
+		double c = sample_ioctl(file, src, BATCH_PAGES);
+		double e = sample_ioctl(deny, src, BATCH_PAGES);
+
+		if (i) {
+			s_none[i - 1] = a;
+			s_null[i - 1] = b;
+			s_file[i - 1] = c;
+			s_deny[i - 1] = e;
+		}
+		/* Keep the log from growing without bound: one line per page. */
+		if (truncate(log, 0))
+			die("truncate", -errno);
+	}
+	bench_report_lat("add_pages_policy_all", bench_lat_of(s_null, BENCH_SAMPLES),
+			 "add_pages_no_policy", bench_lat_of(s_none, BENCH_SAMPLES), 1.02);
+	bench_report_lat("add_pages_policy_all_logfile", bench_lat_of(s_file, BENCH_SAMPLES),
+			 "add_pages_no_policy", bench_lat_of(s_none, BENCH_SAMPLES), 1.02);
+	bench_report_lat("add_pages_policy_all_logdeny", bench_lat_of(s_deny, BENCH_SAMPLES),
+			 "add_pages_no_policy", bench_lat_of(s_none, BENCH_SAMPLES), 1.02);
+
+	sgx_driver_destroy(none);
+	sgx_driver_destroy(null);
+	sgx_driver_destroy(file);
+	sgx_driver_destroy(deny);
+	hw_platform_destroy(hw_deny);
+	hw_platform_destroy(hw_none);
+	hw_platform_destroy(hw_null);
+	hw_platform_destroy(hw_file);
+	policy_free(p_null);
+	policy_free(p_file);
+	policy_free(p_deny);
+	unlink(log);
+}
+
 void bench_driver(void)
 {
 	const uint8_t *src = source_pages(BATCH_PAGES);
 
 	printf("\n-- driver (driver/) --\n");
 	bench_add_pages(src);
+	bench_policy(src);
 	munmap((void *)src, BATCH_PAGES * SGX_PAGE_SIZE);
 	unlink(src_path);
 }
