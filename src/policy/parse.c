@@ -37,6 +37,14 @@ struct parser {
 static int perr(struct parser *ps, unsigned int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A module's message, made safe to print as shown() does. */
+static void tame(char *msg)
+{
+	for (; *msg; msg++)
+		if (*msg < 0x20 || *msg >= 0x7f)
+			*msg = '?';
+}
+
 /* "NAME:LINE: message"; Return: -EINVAL. */
 static int perr(struct parser *ps, unsigned int line, const char *fmt, ...)
 {
@@ -110,6 +118,7 @@ static int finish_module(struct parser *ps)
 		return 0;
 	msg[0] = '\0';
 	ret = m->ops->finish(m->priv, msg, sizeof(msg));
+	tame(msg);
 	if (ret == -EINVAL)
 		return perr(ps, m->line, "module %s: %s", m->ops->name, msg);
 	return ret;
@@ -172,6 +181,7 @@ static int setting(struct parser *ps, char **w, unsigned int nw)
 			    shown(w[2], b1), shown(w[0], b2));
 	msg[0] = '\0';
 	ret = m->ops->set(m->priv, w[0], w[1], msg, sizeof(msg));
+	tame(msg);
 	if (ret == -ENOENT)
 		return perr(ps, ps->line, "module %s has no setting '%s': expected one of %s",
 			    m->ops->name, shown(w[0], b1), m->ops->settings);
@@ -266,6 +276,7 @@ static int open_modules(struct parser *ps)
 			continue;
 		msg[0] = '\0';
 		ret = m->ops->open(m->priv, msg, sizeof(msg));
+		tame(msg);
 		if (ret) {
 			perr(ps, m->line, "module %s: %s", m->ops->name, msg);
 			return ret;

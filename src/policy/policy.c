@@ -197,8 +197,14 @@ int policy_hash_list_add(struct policy_hash_list *l, const char *key, const char
 		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
-			snprintf(err, errlen, "expected %d hex digits after '%s': '%c' is not one",
-				 2 * POLICY_HASH_SIZE, key, hi < 0 ? hex[2 * i] : hex[2 * i + 1]);
+			unsigned char c = (unsigned char)(hi < 0 ? hex[2 * i] : hex[2 * i + 1]);
+
+			if (c >= 0x20 && c < 0x7f)
+				snprintf(err, errlen, "expected %d hex digits after '%s': '%c' is not one",
+					 2 * POLICY_HASH_SIZE, key, c);
+			else
+				snprintf(err, errlen, "expected %d hex digits after '%s': byte 0x%02x is "
+					 "not one", 2 * POLICY_HASH_SIZE, key, c);
 			return -EINVAL;
 		}
 		v[i] = (uint8_t)(hi << 4 | lo);
