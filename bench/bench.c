@@ -30,10 +30,20 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+struct bench_lat bench_lat_of(double *s, unsigned int n)
+{
+	struct bench_lat r;
+
+	qsort(s, n, sizeof(s[0]), cmp_double);
+	r.median_ns = s[n / 2];
+	r.p10_ns = s[n / 10];
+	r.p90_ns = s[n - 1 - n / 10];
+	return r;
+}
+
 struct bench_lat bench_run(bench_fn fn, void *ctx, uint64_t iters)
 {
 	double s[BENCH_SAMPLES];
-	struct bench_lat r;
 	unsigned int i;
 
 	fn(ctx, iters);                 /* warm caches, fault pages in */
@@ -43,11 +53,7 @@ struct bench_lat bench_run(bench_fn fn, void *ctx, uint64_t iters)
 		fn(ctx, iters);
 		s[i] = (double)(bench_now_ns() - t0) / (double)iters;
 	}
-	qsort(s, BENCH_SAMPLES, sizeof(s[0]), cmp_double);
-	r.median_ns = s[BENCH_SAMPLES / 2];
-	r.p10_ns = s[BENCH_SAMPLES / 10];
-	r.p90_ns = s[BENCH_SAMPLES - 1 - BENCH_SAMPLES / 10];
-	return r;
+	return bench_lat_of(s, BENCH_SAMPLES);
 }
 
 static void json_sep(void)
@@ -126,18 +132,35 @@ void bench_json_close(void)
 	json = NULL;
 }
 
+static const struct {
+	const char *name;
+	void (*run)(void);
+} suites[] = {
+	{ "hw",     bench_hw },
+	{ "driver", bench_driver },
+};
+
+#define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
+
 int main(int argc, char **argv)
 {
 	const char *json_path = NULL;
+	bool want[NR_SUITES] = { false }, any = false;
+	size_t j;
 	int i, ret;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") && i + 1 < argc) {
 			json_path = argv[++i];
-		} else {
-			fprintf(stderr, "usage: sgxemu-bench [--json FILE]\n");
+			continue;
+		}
+		for (j = 0; j < NR_SUITES && strcmp(argv[i], suites[j].name); j++)
+			;
+		if (j == NR_SUITES) {
+			fprintf(stderr, "usage: sgxemu-bench [--json FILE] [hw|driver]...\n");
 			return 2;
 		}
+		want[j] = any = true;
 	}
 	if (json_path) {
 		ret = bench_json_open(json_path);
@@ -148,7 +171,9 @@ int main(int argc, char **argv)
 	}
 	printf("sgxemu benchmarks: median per operation over %d samples, floor measured in this run\n",
 	       BENCH_SAMPLES);
-	bench_hw();
+	for (j = 0; j < NR_SUITES; j++)
+		if (!any || want[j])
+			suites[j].run();
 	bench_json_close();
 	if (json_path)
 		printf("figures written to %s\n", json_path);

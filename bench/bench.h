@@ -27,6 +27,13 @@ uint64_t bench_now_ns(void);
 struct bench_lat bench_run(bench_fn fn, void *ctx, uint64_t iters);
 
 /*
+ * Median/p10/p90 of @n per-operation samples taken by the caller (for
+ * benchmarks that interleave an operation and its floor sample by sample,
+ * so that drift on a shared machine hits both alike). Sorts @s.
+ */
+struct bench_lat bench_lat_of(double *s, unsigned int n);
+
+/*
  * Report a latency against a floor latency: ratio = median / floor median;
  * @target_ratio <= 0 means no target.
  */
@@ -49,5 +56,6 @@ void bench_json_close(void);
 
 /* Suites, one per layer. */
 void bench_hw(void);
+void bench_driver(void);
 
 #endif /* SGXEMU_BENCH_H */

@@ -23,6 +23,7 @@ static const struct {
 	{ "sign",    cmd_sign_main,    "Write the SIGSTRUCT of an enclave image" },
 	{ "verify",  cmd_verify_main,  "Build an enclave image on the emulated CPU and run EINIT" },
 	{ "info",    cmd_info_main,    "Show the emulated platform" },
+	{ "policy",  cmd_policy_main,  "Check an enclave policy file and show its module stack" },
 };
 
 #define NR_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -34,6 +34,9 @@ int sgx_open(struct sgx_driver *drv, enum sgx_dev dev, struct sgx_file **out)
 			free(f);
 			return ret;
 		}
+		/* The LSM's blob: an id for the audit log before anything else. */
+		if (drv->cfg.policy)
+			policy_encl_open(drv->cfg.policy, &f->encl->policy);
 	}
 	sgx_mutex_lock(&drv->files_lock);
 	list_add_tail(&f->list, &drv->files);

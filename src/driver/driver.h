@@ -18,6 +18,7 @@
 
 #include "platform.h"
 
+struct policy;
 struct sgx_driver;
 struct sgx_file;
 
@@ -29,6 +30,12 @@ enum sgx_dev {
 struct sgx_driver_config {
 	/* Watermarks in pages; 0 picks the kernel's 32/64 scaled to the EPC. */
 	uint64_t low_pages, high_pages;
+	/*
+	 * The enclave security policy (policy/policy.h, e.g. from
+	 * policy_load_file()), or NULL for none: the kernel's rules only. Not
+	 * owned: it must outlive the driver.
+	 */
+	struct policy *policy;
 };
 
 /**
@@ -92,7 +99,8 @@ long sgx_ioctl(struct sgx_file *f, unsigned int cmd, unsigned long arg,
  * mappings included; when the driver then refuses, the range is left
  * unmapped, as in the kernel.
  * Return: the address, or -EINVAL (MAP_PRIVATE, bad length or address),
- * -EACCES (a page's maximum protection or ELRANGE after INIT), -ENODEV
+ * -EACCES (a page's maximum protection, ELRANGE after INIT, or the
+ * policy's mmap hook, asked first and before anything changes), -ENODEV
  * (the provision device), -ENOMEM, -EEXIST (MAP_FIXED_NOREPLACE); as a
  * negative value cast to intptr_t.
  */
@@ -105,8 +113,9 @@ intptr_t sgx_mmap(struct sgx_file *f, void *addr, size_t len, int prot, int flag
  * sgx_encl_may_map(), present pages remapped VMA ∩ EPCM), and the real
  * mprotect to the parts in between, in address order like Linux.
  * Return: 1 if the range held no enclave mapping (caller passes the call on
- * to the real mprotect), 0 on success, -EACCES, -ENOMEM (a part is not
- * mapped at all), -EINVAL.
+ * to the real mprotect), 0 on success, -EACCES (also the policy's mprotect
+ * hook, asked per enclave mapping before the driver's check), -ENOMEM (a
+ * part is not mapped at all), -EINVAL.
  */
 int sgx_mprotect(struct sgx_driver *drv, void *addr, size_t len, int prot)
 	__attribute__((warn_unused_result));

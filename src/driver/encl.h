@@ -14,6 +14,7 @@
 #include "list.h"
 #include "lock.h"
 #include "page_array.h"
+#include "policy.h"
 #include "sgx.h"
 
 /* sgx_encl_page.desc: the page's linear address plus these low bits. */
@@ -80,6 +81,8 @@ struct sgx_encl {
 	uint64_t attributes;            /* SECS.ATTRIBUTES, set once by CREATE */
 	/* Written by PROVISION, read by INIT: both run under SGX_ENCL_IOCTL. */
 	uint64_t attributes_mask;
+	/* The policy's per-enclave state (its id, MRENCLAVE/MRSIGNER after INIT). */
+	struct policy_encl policy;
 	int backing;                    /* memfd "SGX backing", -1 before CREATE */
 	/*
 	 * References: one per sgx_file opened on the enclave device (taken at

@@ -62,6 +62,14 @@ static int sgx_encl_create(struct sgx_encl *encl, struct sgx_secs *secs)
 	if (!is_power_of_2(secs->size))
 		return -EINVAL;
 
+	if (drv->cfg.policy) {
+		struct policy_encl_create pa = { .secs = secs };
+
+		ret = policy_encl_create(drv->cfg.policy, &encl->policy, &pa);
+		if (ret)
+			return ret;
+	}
+
 	ret = sgx_encl_grow(encl, true, &va_page);
 	if (ret)
 		return ret;
@@ -118,7 +126,8 @@ err_out_shrink:
 /**
  * sgx_ioc_enclave_create() - SGX_IOC_ENCLAVE_CREATE: copy the SECS, ECREATE.
  * Return: 0; -EINVAL (already created, size not a power of two); -EFAULT;
- * -ENOMEM (no EPC); -EIO (ECREATE refused the SECS).
+ * -ENOMEM (no EPC); -EPERM (the policy refused the enclave); -EIO (ECREATE
+ * refused the SECS).
  */
 static long sgx_ioc_enclave_create(struct sgx_encl *encl, uint64_t arg)
 {
@@ -187,6 +196,12 @@ int sgx_validate_offset_length(struct sgx_encl *encl, uint64_t offset, uint64_t 
 struct add_src {
 	uint64_t src;                   /* add_arg.src */
 	uint64_t length;
+	/* For the policy's page_load hook (policy NULL: none). */
+	struct policy *policy;
+	struct policy_encl *policy_encl;
+	uint64_t offset;                /* add_arg.offset */
+	uint64_t secinfo_flags;
+	bool measure;
 	uint8_t *buf;                   /* ADD_CHUNK_PAGES pages, page aligned */
 	uint64_t buf_first;             /* byte offset of buf[0] from src */
 	uint64_t buf_valid;             /* bytes of buf that were copied */
@@ -196,10 +211,37 @@ struct add_src {
 };
 
 /*
- * The source page at offset @c: its mapping must exist and allow exec
- * (VM_MAYEXEC: not a file on a noexec mount), and it must be readable.
+ * The policy's page_load hook for the page at @c, whose source mapping
+ * s->vma covers. Context: as add_src_page().
+ */
+static int add_src_policy(struct add_src *s, uint64_t c)
+{
+	struct policy_source src = {
+		.path = s->vma.path,
+		.dev = s->vma.dev,
+		.ino = s->vma.ino,
+		.anonymous = s->vma.anonymous,
+		.may_exec = s->vma.may_exec,
+		.writable = s->vma.writable,
+		.noexec_mount = s->vma.noexec_mount,
+	};
+	struct policy_page_load pa = {
+		.offset = s->offset + c,
+		.secinfo_flags = s->secinfo_flags,
+		.measured = s->measure,
+		.src = &src,
+	};
+
+	return policy_page_load(s->policy, s->policy_encl, &pa);
+}
+
+/*
+ * The source page at offset @c: its mapping must exist, pass the policy
+ * and allow exec (VM_MAYEXEC: not a file on a noexec mount), and it must
+ * be readable.
  * Context: drv->mm_lock (read) and encl->lock held.
- * Return: 0 with *@page, -EFAULT, -EACCES, -ENOMEM.
+ * Return: 0 with *@page, -EFAULT, -EACCES (the kernel's rule or the
+ * policy's), -ENOMEM.
  */
 static int add_src_page(struct sgx_driver *drv, struct add_src *s, uint64_t c, void **page)
 {
@@ -213,6 +255,16 @@ static int add_src_page(struct sgx_driver *drv, struct add_src *s, uint64_t c, v
 			return ret;
 		s->vma_from = addr;
 		s->vma_known = true;
+	}
+	/*
+	 * As an LSM hook, before the driver's own rule. A source address in a
+	 * hole below the mapping find_vma() found fails with -EFAULT below,
+	 * policy or not: the policy judges only pages that have a source.
+	 */
+	if (s->policy && addr >= s->vma.start) {
+		ret = add_src_policy(s, c);
+		if (ret)
+			return ret;
 	}
 	if (!s->vma.may_exec)
 		return -EACCES;
@@ -351,7 +403,7 @@ err_out_free:
  * SECINFO for all. add_arg.count is written back, on error too.
  * Return: 0; -EINVAL (state, alignment, range, SECINFO); -EFAULT (argument,
  * SECINFO, a source page not mapped or not readable); -EACCES (a source
- * page on a noexec mount); -EBUSY (page already added); -ENOMEM (no EPC);
+ * page on a noexec mount, or the policy refused a page); -EBUSY (page already added); -ENOMEM (no EPC);
  * -EIO (EADD or EEXTEND faulted).
  */
 static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, uint64_t arg)
@@ -379,6 +431,11 @@ static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, uint64_t arg)
 	memset(&s, 0, sizeof(s));
 	s.src = add_arg.src;
 	s.length = add_arg.length;
+	s.policy = encl->drv->cfg.policy;
+	s.policy_encl = &encl->policy;
+	s.offset = add_arg.offset;
+	s.secinfo_flags = secinfo.flags;
+	s.measure = add_arg.flags & SGX_PAGE_MEASURE;
 	s.buf_first = UINT64_MAX;
 	s.buf = aligned_alloc(SGX_PAGE_SIZE, ADD_CHUNK_PAGES * SGX_PAGE_SIZE);
 	for (c = 0; c < add_arg.length; c += SGX_PAGE_SIZE) {
@@ -416,6 +473,40 @@ static void msleep(unsigned int ms)
 		;
 }
 
+/*
+ * The policy's say before EINIT, on the identity SIGSTRUCT claims (EINIT
+ * verifies it right after): PROVISIONKEY first, where the kernel's own
+ * PROVISIONKEY gate stands, then the enclave itself.
+ */
+static int sgx_encl_init_policy(struct sgx_encl *encl, const struct sgx_sigstruct *sigstruct,
+				const uint8_t *mrsigner)
+{
+	struct policy *pol = encl->drv->cfg.policy;
+	struct policy_encl_init ia = {
+		.mrenclave = sigstruct->body.mrenclave,
+		.mrsigner = mrsigner,
+		.attributes = encl->attributes,
+		.xfrm = sigstruct->body.xfrm,
+		.miscselect = sigstruct->body.miscselect,
+		.isvprodid = sigstruct->body.isvprodid,
+		.isvsvn = sigstruct->body.isvsvn,
+	};
+	int ret;
+
+	if (encl->attributes & SGX_ATTR_PROVISIONKEY) {
+		struct policy_provision pa = {
+			.mrenclave = sigstruct->body.mrenclave,
+			.mrsigner = mrsigner,
+			.attributes = encl->attributes,
+		};
+
+		ret = policy_provision(pol, &encl->policy, &pa);
+		if (ret)
+			return ret;
+	}
+	return policy_encl_init(pol, &encl->policy, &ia);
+}
+
 static int sgx_encl_init(struct sgx_encl *encl, struct sgx_sigstruct *sigstruct,
 			 struct sgx_einittoken *token)
 {
@@ -444,6 +535,12 @@ static int sgx_encl_init(struct sgx_encl *encl, struct sgx_sigstruct *sigstruct,
 	if (ret)
 		return ret;
 
+	if (drv->cfg.policy) {
+		ret = sgx_encl_init_policy(encl, sigstruct, (const uint8_t *)mrsigner);
+		if (ret)
+			return ret;
+	}
+
 	sgx_mutex_lock(&encl->lock);
 	/* EINIT may give way to an interrupt (SGX_UNMASKED_EVENT): retry. */
 	for (i = 0; i < SGX_EINIT_SLEEP_COUNT; i++) {
@@ -466,6 +563,9 @@ static int sgx_encl_init(struct sgx_encl *encl, struct sgx_sigstruct *sigstruct,
 	} else if (r) {
 		ret = -EPERM;
 	} else {
+		if (drv->cfg.policy)
+			policy_encl_set_identity(&encl->policy, sigstruct->body.mrenclave,
+						 (const uint8_t *)mrsigner);
 		sgx_encl_set_flag(encl, SGX_ENCL_INITIALIZED);
 		ret = 0;
 	}
@@ -478,7 +578,8 @@ static int sgx_encl_init(struct sgx_encl *encl, struct sgx_sigstruct *sigstruct,
  * and a zero launch token, LEPUBKEYHASH set to the signer first.
  * Return: 0; -EINVAL (state, vendor, reserved bits); -EFAULT; -EACCES
  * (attributes not allowed: PROVISIONKEY without SGX_IOC_ENCLAVE_PROVISION);
- * -EPERM (EINIT refused the SIGSTRUCT); -EIO (EINIT faulted).
+ * -EPERM (EINIT refused the SIGSTRUCT, or the policy refused the enclave);
+ * -EACCES also when the policy refused PROVISIONKEY; -EIO (EINIT faulted).
  */
 static long sgx_ioc_enclave_init(struct sgx_encl *encl, uint64_t arg)
 {

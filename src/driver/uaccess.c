@@ -135,12 +135,6 @@ static_assert(sizeof(struct sgx_procmap_query) == 104, "procmap_query ABI");
 #define SGX_PROCMAP_QUERY _IOWR('f', 17, struct sgx_procmap_query)
 #define SGX_PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
 
-struct map_file {
-	uint64_t inode;
-	unsigned int major, minor;
-	char name[PATH_MAX];
-};
-
 /*
  * Is the mount with device @major:@minor noexec, per /proc/self/mountinfo?
  * Several mounts of one device that disagree: not noexec (we cannot tell
@@ -182,35 +176,27 @@ static bool dev_noexec(unsigned int major, unsigned int minor)
 	return seen_noexec && !seen_exec;
 }
 
-/* Does the mapped file @mf live on a noexec mount? */
-static bool file_noexec(const struct map_file *mf)
+/* Does the mapped file of @v live on a noexec mount? */
+static bool file_noexec(const struct sgx_user_vma *v)
 {
-	size_t n = strlen(mf->name);
+	size_t n = strlen(v->path);
 	static const char deleted[] = " (deleted)";
 	struct statvfs vfs;
 	struct stat st;
 
-	if (mf->name[0] == '/' &&
-	    !(n >= sizeof(deleted) - 1 && !strcmp(mf->name + n - (sizeof(deleted) - 1), deleted)) &&
-	    !stat(mf->name, &st) && st.st_ino == mf->inode &&
-	    major(st.st_dev) == mf->major && minor(st.st_dev) == mf->minor &&
-	    !statvfs(mf->name, &vfs))
+	if (v->path[0] == '/' &&
+	    !(n >= sizeof(deleted) - 1 && !strcmp(v->path + n - (sizeof(deleted) - 1), deleted)) &&
+	    !stat(v->path, &st) && st.st_ino == v->ino && st.st_dev == v->dev &&
+	    !statvfs(v->path, &vfs))
 		return vfs.f_flag & ST_NOEXEC;
 	/* Deleted, renamed, or not a path (memfd, SysV shm): ask by device. */
-	return dev_noexec(mf->major, mf->minor);
+	return dev_noexec(major(v->dev), minor(v->dev));
 }
 
-static bool map_may_exec(const struct map_file *mf)
-{
-	/* No inode: anonymous memory, [heap], [stack], [vdso]... */
-	if (!mf->inode)
-		return true;
-	return !file_noexec(mf);
-}
+#define SGX_PROCMAP_QUERY_VMA_WRITABLE 0x02
 
 /* Return: 0, -EFAULT (nothing at or above @addr), -ENOTTY (no PROCMAP_QUERY). */
-static int query_procmap(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma *out,
-			 struct map_file *mf)
+static int query_procmap(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma *out)
 {
 	struct sgx_procmap_query q;
 
@@ -218,25 +204,25 @@ static int query_procmap(struct sgx_driver *drv, uint64_t addr, struct sgx_user_
 	q.size = sizeof(q);
 	q.query_flags = SGX_PROCMAP_QUERY_COVERING_OR_NEXT_VMA;
 	q.query_addr = addr;
-	q.vma_name_addr = (uint64_t)(uintptr_t)mf->name;
-	q.vma_name_size = sizeof(mf->name);
+	q.vma_name_addr = (uint64_t)(uintptr_t)out->path;
+	q.vma_name_size = sizeof(out->path);
 	if (ioctl(drv->maps_fd, SGX_PROCMAP_QUERY, &q)) {
 		if (errno == ENOENT)
 			return -EFAULT;
 		return -ENOTTY;
 	}
 	if (!q.vma_name_size)
-		mf->name[0] = '\0';
+		out->path[0] = '\0';
 	out->start = q.vma_start;
 	out->end = q.vma_end;
-	mf->inode = q.inode;
-	mf->major = q.dev_major;
-	mf->minor = q.dev_minor;
+	out->writable = q.vma_flags & SGX_PROCMAP_QUERY_VMA_WRITABLE;
+	out->ino = q.inode;
+	out->dev = makedev(q.dev_major, q.dev_minor);
 	return 0;
 }
 
 /* The same from the text of /proc/self/maps. Return: 0 or -EFAULT. */
-static int query_maps_text(uint64_t addr, struct sgx_user_vma *out, struct map_file *mf)
+static int query_maps_text(uint64_t addr, struct sgx_user_vma *out)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -259,11 +245,11 @@ static int query_maps_text(uint64_t addr, struct sgx_user_vma *out, struct map_f
 			continue;
 		out->start = start;
 		out->end = end;
-		mf->inode = ino;
-		mf->major = maj;
-		mf->minor = min;
-		snprintf(mf->name, sizeof(mf->name), "%s", pos > 0 ? line + pos : "");
-		mf->name[strcspn(mf->name, "\n")] = '\0';
+		out->writable = perms[1] == 'w';
+		out->ino = ino;
+		out->dev = makedev(maj, min);
+		snprintf(out->path, sizeof(out->path), "%s", pos > 0 ? line + pos : "");
+		out->path[strcspn(out->path, "\n")] = '\0';
 		ret = 0;
 		break;
 	}
@@ -272,31 +258,49 @@ static int query_maps_text(uint64_t addr, struct sgx_user_vma *out, struct map_f
 	return ret;
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/*
+ * Memory that only looks like a file: shmem objects of the kernel's
+ * internal mount, named by /proc/self/maps as below (mm/shmem.c, ipc/shm.c,
+ * mm/memfd.c). Their contents are whatever was written to them.
+ */
+static bool shmem_anonymous(const char *path)
+{
+	return starts_with(path, "/memfd:") || !strcmp(path, "/dev/zero (deleted)") ||
+	       starts_with(path, "/SYSV") || starts_with(path, "[anon_shmem:");
+}
+
 int sgx_find_user_vma(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma *out)
 {
-	struct map_file *mf;
 	int ret = -ENOTTY;
 
 	/* The gate area ([vsyscall]) is listed in maps but is no VMA of ours. */
 	if (addr >= 1ull << 63)
 		return -EFAULT;
 
-	mf = malloc(sizeof(*mf));
-	if (!mf)
-		return -ENOMEM;
 	if (drv->maps_fd >= 0 && atomic_load(&drv->procmap_query) >= 0) {
-		ret = query_procmap(drv, addr, out, mf);
+		ret = query_procmap(drv, addr, out);
 		if (ret == -ENOTTY)
 			atomic_store(&drv->procmap_query, -1);
 	}
 	if (ret == -ENOTTY)
-		ret = query_maps_text(addr, out, mf);
+		ret = query_maps_text(addr, out);
 	if (!ret && out->start >= 1ull << 63)
 		ret = -EFAULT;
-	if (!ret)
-		out->may_exec = map_may_exec(mf);
-	free(mf);
-	return ret;
+	if (ret)
+		return ret;
+	/*
+	 * Linux clears VM_MAYEXEC only for files on noexec mounts; no inode
+	 * is anonymous memory, [heap], [stack], [vdso]...
+	 */
+	out->anonymous = !out->ino || shmem_anonymous(out->path);
+	out->noexec_mount = !out->anonymous && file_noexec(out);
+	out->may_exec = !out->noexec_mount;
+	return 0;
 }
 
 void sgx_uaccess_init(struct sgx_driver *drv)

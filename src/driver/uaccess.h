@@ -12,6 +12,7 @@
 #ifndef SGXEMU_DRIVER_UACCESS_H
 #define SGXEMU_DRIVER_UACCESS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,21 +31,31 @@ int sgx_copy_to_user(uint64_t dst, const void *src, size_t len) __attribute__((w
  */
 size_t sgx_copy_from_user_partial(void *dst, uint64_t src, size_t len);
 
-/* What find_vma() tells sgx_encl_add_page about a source address. */
+/*
+ * What find_vma() tells sgx_encl_add_page about a source address: the
+ * kernel's own rule needs may_exec; the rest is what the policy's
+ * page_load hook is told about the source.
+ */
 struct sgx_user_vma {
 	uint64_t start, end;            /* the first mapping with end > address */
 	bool may_exec;                  /* VM_MAYEXEC */
+	bool writable;                  /* VM_WRITE */
+	bool noexec_mount;              /* a file on a noexec mount */
+	bool anonymous;                 /* memory, not a file of a filesystem: no
+					 * inode, shared anonymous memory, memfd, SysV shm */
+	uint64_t dev, ino;              /* the mapped file; ino 0: anonymous memory */
+	char path[PATH_MAX];            /* its name in /proc/self/maps ("" if none) */
 };
 
 /**
  * sgx_find_user_vma() - the kernel's find_vma(current->mm, @addr): the
- * first mapping ending above @addr (it may start above it), and whether it
- * has VM_MAYEXEC. Linux clears VM_MAYEXEC exactly for mappings of files on
+ * first mapping ending above @addr (it may start above it), whether it
+ * has VM_MAYEXEC and VM_WRITE, and the file behind it. Linux clears VM_MAYEXEC exactly for mappings of files on
  * noexec mounts; anonymous and shmem mappings always have it. Found with the
  * PROCMAP_QUERY ioctl on /proc/self/maps where the kernel has it (6.11+),
  * else by reading /proc/self/maps; the mount is judged by statvfs() of the
  * mapped file, or by /proc/self/mountinfo when the path is stale.
- * Return: 0, -EFAULT if no mapping ends above @addr, -ENOMEM.
+ * Return: 0, -EFAULT if no mapping ends above @addr.
  */
 int sgx_find_user_vma(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma *out)
 	__attribute__((warn_unused_result));

@@ -213,6 +213,20 @@ intptr_t sgx_mmap(struct sgx_file *f, void *addr, size_t len, int prot, int flag
 	if (fixed && (uint64_t)(uintptr_t)addr + len < (uint64_t)(uintptr_t)addr)
 		return -ENOMEM;
 
+	/* As security_mmap_file(): before anything is mapped or replaced. */
+	if (drv->cfg.policy) {
+		struct policy_mmap pa = {
+			.addr = (uintptr_t)addr,
+			.len = len,
+			.prot = prot,
+			.flags = flags,
+		};
+
+		ret = policy_mmap(drv->cfg.policy, &f->encl->policy, &pa);
+		if (ret)
+			return ret;
+	}
+
 	vma = malloc(sizeof(*vma));
 	if (!vma)
 		return -ENOMEM;
@@ -329,6 +343,14 @@ int sgx_mprotect(struct sgx_driver *drv, void *addr, size_t len, int prot)
 		ret = mprotect_other(cur, vma->start, prot);
 		if (ret)
 			goto out_merge;
+		/* As security_file_mprotect(): per VMA, before the driver's check. */
+		if (drv->cfg.policy) {
+			struct policy_mprotect pa = { vma->start, vma->end, prot };
+
+			ret = policy_mprotect(drv->cfg.policy, &vma->encl->policy, &pa);
+			if (ret)
+				goto out_merge;
+		}
 		/* sgx_vma_mprotect() */
 		ret = sgx_encl_may_map(vma->encl, vma->start, vma->end, prot);
 		if (ret)

@@ -14,15 +14,21 @@
 #include "drv_test_util.h"
 #include "lp.h"
 
-void drvt_setup(struct drvt *d, const struct hw_config *cfg)
+void drvt_setup_policy(struct drvt *d, const struct hw_config *cfg, struct policy *policy)
 {
+	struct sgx_driver_config dcfg = { .policy = policy };
 	int ret;
 
 	memset(d, 0, sizeof(*d));
 	hwt_setup(&d->t, cfg);
-	ret = sgx_driver_create(d->t.hw, NULL, &d->drv);
+	ret = sgx_driver_create(d->t.hw, &dcfg, &d->drv);
 	if (ret)
 		fail_msg("sgx_driver_create: %s", strerror(-ret));
+}
+
+void drvt_setup(struct drvt *d, const struct hw_config *cfg)
+{
+	drvt_setup_policy(d, cfg, NULL);
 }
 
 uint64_t drvt_epcm_valid(struct drvt *d)
@@ -114,6 +120,28 @@ long drvt_add(struct drvt_encl *e, uint64_t offset, uint64_t npages, uint64_t fl
 	if (count)
 		*count = arg.count;
 	munmap(src, npages * SGX_PAGE_SIZE);
+	return ret;
+}
+
+long drvt_add_src(struct drvt_encl *e, uint64_t offset, const void *src, uint64_t npages,
+		  uint64_t flags, bool measure, uint64_t *count)
+{
+	struct sgx_secinfo secinfo __attribute__((aligned(64))) = { .flags = flags };
+	struct sgx_enclave_add_pages arg = { 0 };
+	uint64_t i;
+	long ret;
+
+	arg.src = (uint64_t)(uintptr_t)src;
+	arg.offset = offset;
+	arg.length = npages * SGX_PAGE_SIZE;
+	arg.secinfo = (uint64_t)(uintptr_t)&secinfo;
+	arg.flags = measure ? SGX_PAGE_MEASURE : 0;
+	ret = drvt_ioctl(e, SGX_IOC_ENCLAVE_ADD_PAGES, &arg);
+	for (i = 0; e->measuring && i < arg.count / SGX_PAGE_SIZE; i++)
+		assert_int_equal(measure_page(&e->m, offset + i * SGX_PAGE_SIZE, flags,
+					      (const uint8_t *)src + i * SGX_PAGE_SIZE, measure), 0);
+	if (count)
+		*count = arg.count;
 	return ret;
 }
 

@@ -27,6 +27,8 @@ struct drvt {
 
 /* Platform from @cfg (NULL: default) and a driver with default config. */
 void drvt_setup(struct drvt *d, const struct hw_config *cfg);
+/* The same with the enclave policy @policy (NULL: none; not owned). */
+void drvt_setup_policy(struct drvt *d, const struct hw_config *cfg, struct policy *policy);
 /* Destroy the driver; asserts that every EPC page came back. */
 void drvt_teardown(struct drvt *d);
 
@@ -54,6 +56,12 @@ void drvt_encl(struct drvt *d, struct drvt_encl *e, uint64_t size, uint64_t attr
  */
 long drvt_add(struct drvt_encl *e, uint64_t offset, uint64_t npages, uint64_t flags,
 	      uint8_t fill, const void *content, bool measure, uint64_t *count);
+/*
+ * ADD_PAGES of @npages from the caller's @src (a real mapping of any kind)
+ * at @offset; added pages are measured into the shadow measurement.
+ */
+long drvt_add_src(struct drvt_encl *e, uint64_t offset, const void *src, uint64_t npages,
+		  uint64_t flags, bool measure, uint64_t *count);
 /* SIGSTRUCT over the shadow measurement, signed with the test key. */
 void drvt_sigstruct(struct drvt_encl *e, struct sgx_sigstruct *sig);
 /* INIT with drvt_sigstruct(). */
