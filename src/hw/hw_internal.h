@@ -108,7 +108,6 @@ struct hw_platform {
 	int epc_fd;
 	uint8_t *prm;
 	uint64_t nr_pages;
-	uint64_t section_pages[HW_MAX_EPC_SECTIONS];
 
 	struct epcm_entry *epcm;        /* nr_pages entries */
 	struct epc_page_state *pages;   /* nr_pages entries */

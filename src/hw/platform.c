@@ -74,7 +74,6 @@ static int check_config(const struct hw_config *cfg)
 int hw_platform_create(const struct hw_config *cfg, struct hw_platform **out)
 {
 	struct hw_platform *hw;
-	uint64_t per;
 	unsigned int i;
 	int ret;
 
@@ -90,10 +89,6 @@ int hw_platform_create(const struct hw_config *cfg, struct hw_platform **out)
 	hw->nr_pages = cfg->epc_size / SGX_PAGE_SIZE;
 	hw->epc_fd = -1;
 
-	per = hw->nr_pages / cfg->epc_sections;
-	for (i = 0; i < cfg->epc_sections; i++)
-		hw->section_pages[i] = per;
-	hw->section_pages[cfg->epc_sections - 1] += hw->nr_pages % cfg->epc_sections;
 
 	hw->epc_fd = memfd_create("sgxemu EPC", MFD_CLOEXEC);
 	if (hw->epc_fd < 0) {
@@ -206,19 +201,25 @@ int hw_epc_memfd(const struct hw_platform *hw)
 	return hw->epc_fd;
 }
 
+int hw_config_epc_section(const struct hw_config *cfg, unsigned int i, uint64_t *phys_base,
+			  uint64_t *size)
+{
+	uint64_t pages = cfg->epc_size / SGX_PAGE_SIZE, per;
+
+	if (!cfg->epc_sections || i >= cfg->epc_sections)
+		return -ENOENT;
+	/* Split evenly; the last section takes the remainder. */
+	per = pages / cfg->epc_sections;
+	*phys_base = cfg->epc_phys_base + (uint64_t)i * per * SGX_PAGE_SIZE;
+	*size = (i == cfg->epc_sections - 1 ? per + pages % cfg->epc_sections : per) *
+		SGX_PAGE_SIZE;
+	return 0;
+}
+
 int hw_epc_section(const struct hw_platform *hw, unsigned int i, uint64_t *phys_base,
 		   uint64_t *size)
 {
-	uint64_t base = hw->cfg.epc_phys_base;
-	unsigned int j;
-
-	if (i >= hw->cfg.epc_sections)
-		return -ENOENT;
-	for (j = 0; j < i; j++)
-		base += hw->section_pages[j] * SGX_PAGE_SIZE;
-	*phys_base = base;
-	*size = hw->section_pages[i] * SGX_PAGE_SIZE;
-	return 0;
+	return hw_config_epc_section(&hw->cfg, i, phys_base, size);
 }
 
 unsigned int epc_lookup(const struct hw_platform *hw, uint64_t addr, uint64_t aligned,
@@ -366,9 +367,8 @@ unsigned int hw_rdmsr(const struct hw_platform *hw, uint32_t msr, uint64_t *valu
 	return 0;
 }
 
-void hw_cpuid_sgx(const struct hw_platform *hw, uint32_t subleaf, struct hw_cpuid_regs *r)
+void hw_cpuid_sgx_config(const struct hw_config *c, uint32_t subleaf, struct hw_cpuid_regs *r)
 {
-	const struct hw_config *c = &hw->cfg;
 	uint64_t base, size;
 
 	memset(r, 0, sizeof(*r));
@@ -386,7 +386,7 @@ void hw_cpuid_sgx(const struct hw_platform *hw, uint32_t subleaf, struct hw_cpui
 		r->edx = (uint32_t)(c->xfrm >> 32);
 		break;
 	default:
-		if (hw_epc_section(hw, subleaf - 2, &base, &size))
+		if (hw_config_epc_section(c, subleaf - 2, &base, &size))
 			break;  /* type 0: no more sections */
 		r->eax = 1u | (uint32_t)(base & 0xfffff000u);
 		r->ebx = (uint32_t)((base >> 32) & 0xfffffu);
@@ -395,6 +395,11 @@ void hw_cpuid_sgx(const struct hw_platform *hw, uint32_t subleaf, struct hw_cpui
 		r->edx = (uint32_t)((size >> 32) & 0xfffffu);
 		break;
 	}
+}
+
+void hw_cpuid_sgx(const struct hw_platform *hw, uint32_t subleaf, struct hw_cpuid_regs *r)
+{
+	hw_cpuid_sgx_config(&hw->cfg, subleaf, r);
 }
 
 void hw_stats_read(const struct hw_platform *hw, struct hw_stats *st)

@@ -89,6 +89,14 @@ int hw_epc_index(const struct hw_platform *hw, const void *addr, uint64_t *index
  */
 int hw_epc_memfd(const struct hw_platform *hw);
 
+/**
+ * hw_config_epc_section() - base and size of EPC section @i of a platform
+ * configured with @cfg (sizes split evenly, the last takes the rest).
+ * Return: 0, -ENOENT past the last.
+ */
+int hw_config_epc_section(const struct hw_config *cfg, unsigned int i, uint64_t *phys_base,
+			  uint64_t *size) __attribute__((warn_unused_result));
+
 /** hw_epc_section() - base and size of section @i; -ENOENT past the last. */
 int hw_epc_section(const struct hw_platform *hw, unsigned int i, uint64_t *phys_base,
 		   uint64_t *size);
@@ -134,6 +142,9 @@ struct hw_cpuid_regs {
  * (sub-leaf 0 capabilities, 1 attributes/XFRM, 2.. EPC sections).
  */
 void hw_cpuid_sgx(const struct hw_platform *hw, uint32_t subleaf, struct hw_cpuid_regs *r);
+
+/** hw_cpuid_sgx_config() - the same for a configuration, before any platform exists. */
+void hw_cpuid_sgx_config(const struct hw_config *cfg, uint32_t subleaf, struct hw_cpuid_regs *r);
 
 /* ---- Statistics ------------------------------------------------------------ */
 
