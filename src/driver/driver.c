@@ -100,3 +100,8 @@ void sgx_files_release_all(struct sgx_driver *drv)
 		file_free(f);
 	}
 }
+
+bool sgx_driver_thread_busy(void)
+{
+	return sgx_locks_held != 0;
+}

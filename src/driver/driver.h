@@ -138,6 +138,14 @@ int sgx_munmap(struct sgx_driver *drv, void *addr, size_t len) __attribute__((wa
  */
 bool sgx_is_enclave_addr(struct sgx_driver *drv, uint64_t addr);
 
+/**
+ * sgx_driver_thread_busy() - does the calling thread hold a driver lock?
+ * An interposer that routes libc calls into the driver (preload/) passes
+ * such calls - made by code the driver itself called - straight to libc.
+ * Context: any, signal handlers included.
+ */
+bool sgx_driver_thread_busy(void);
+
 /* ---- fault handling ---------------------------------------------------------- */
 
 enum sgx_fault_result {

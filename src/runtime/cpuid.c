@@ -89,7 +89,7 @@ static void overlay(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 		r[2] |= 1u << 30;               /* SGX_LC */
 	}
 	if (leaf == LEAF_SGX) {
-		hw_cpuid_sgx(rt.hw, subleaf, &s);
+		hw_cpuid_sgx_config(&rt.platform_cfg, subleaf, &s);
 		r[0] = s.eax;
 		r[1] = s.ebx;
 		r[2] = s.ecx;
@@ -97,19 +97,60 @@ static void overlay(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 	}
 }
 
+/*
+ * How many sub-leaves of @leaf to capture, given sub-leaf 0 (@r0): what the
+ * leaf itself says where it says it, else until eight empty ones in a row
+ * (leaf 0xD has gaps of up to four).
+ */
+static uint32_t subleaf_limit(uint32_t leaf, const uint32_t r0[4])
+{
+	switch (leaf) {
+	case 0x7: case 0x14: case 0x17: case 0x18: case 0x1d: case 0x20: case 0x23: case 0x24:
+		return r0[0] + 1 < SUBLEAVES ? r0[0] + 1 : SUBLEAVES;
+	case LEAF_SGX:
+		return 2 + HW_MAX_EPC_SECTIONS + 1;
+	default:
+		return SUBLEAVES;
+	}
+}
+
+/* Is sub-leaf @r of @leaf past the last valid one? */
+static bool subleaf_end(uint32_t leaf, const uint32_t r[4], unsigned int *empty)
+{
+	switch (leaf) {
+	case 0x4: case 0x8000001d:
+		return !(r[0] & 0x1f);                  /* cache type: none */
+	case 0xb: case 0x1f:
+		return !((r[2] >> 8) & 0xff);           /* level type: invalid */
+	default:
+		*empty = (r[0] | r[1] | r[2] | r[3]) ? 0 : *empty + 1;
+		return *empty >= 8;
+	}
+}
+
 static int capture_range(uint32_t first, uint32_t last)
 {
-	uint32_t leaf, sub, r[4];
+	uint32_t leaf, sub, limit, r[4], r0[4];
+	unsigned int empty;
 	int ret;
 
 	for (leaf = first; leaf <= last; leaf++) {
 		bool idx = indexed_leaf(leaf);
 
-		for (sub = 0; sub < (idx ? SUBLEAVES : 1); sub++) {
+		limit = 1;
+		empty = 0;
+		for (sub = 0; sub < limit; sub++) {
 			if (leaf > max_basic && leaf < 0x40000000u)
 				memset(r, 0, sizeof(r));        /* raised to 0x12: nothing there */
 			else
 				native(leaf, sub, r);
+			if (sub == 0) {
+				memcpy(r0, r, sizeof(r0));
+				if (idx)
+					limit = subleaf_limit(leaf, r0);
+			} else if (leaf != LEAF_SGX && subleaf_end(leaf, r, &empty)) {
+				break;
+			}
 			overlay(leaf, sub, r);
 			ret = add(leaf, sub, idx, r);
 			if (ret)

@@ -47,13 +47,22 @@ void rt_config_default(struct rt_config *cfg);
 /**
  * rt_init() - bring the runtime up over @hw and @drv (neither owned): the
  * fault-signal handlers, the CPUID table and CPUID faulting, the driver's
- * kick hook.
+ * kick hook. Both may be NULL (a platform created on first use), in which
+ * case CPUID shows what @platform_cfg configures, and rt_set_platform()
+ * must hand the platform over before any enclave exists.
  * Context: once per process image, before any thread enters an enclave.
- * Return: 0; -EALREADY (already up); -ENOSYS (CPUID faulting asked for but
- * the kernel or CPU lacks it); -errno of sigaction/mmap.
+ * Return: 0; -EALREADY (already up); -EINVAL (no platform and no
+ * configuration); -ENOSYS (CPUID faulting asked for but the kernel or CPU
+ * lacks it); -errno of sigaction/mmap.
  */
-int rt_init(struct hw_platform *hw, struct sgx_driver *drv, const struct rt_config *cfg)
-	__attribute__((warn_unused_result));
+int rt_init(struct hw_platform *hw, struct sgx_driver *drv, const struct hw_config *platform_cfg,
+	    const struct rt_config *cfg) __attribute__((warn_unused_result));
+
+/**
+ * rt_set_platform() - the platform and driver enclaves live on from now on
+ * (created after rt_init()); wires the driver's kick to the runtime.
+ */
+void rt_set_platform(struct hw_platform *hw, struct sgx_driver *drv);
 
 /**
  * rt_fini() - undo rt_init(): handlers back to the program's dispositions,
@@ -98,6 +107,9 @@ int rt_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
  */
 int rt_sigaltstack(const stack_t *ss, stack_t *old, uint64_t sp)
 	__attribute__((warn_unused_result));
+
+/** rt_kick_signal() - the signal the kick uses (the program never blocks it). */
+int rt_kick_signal(void);
 
 /** rt_cpuid() - what CPUID (@leaf, @subleaf) answers under sgxemu. */
 void rt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);

@@ -143,6 +143,7 @@ struct rt_runtime {
 	struct hw_platform *hw;
 	struct sgx_driver *drv;
 	struct rt_config cfg;
+	struct hw_config platform_cfg;  /* what CPUID 0x12 shows */
 	bool up;
 	bool fsgsbase;                  /* user-space FSGSBASE (HWCAP2) */
 	bool cpuid_faulting;            /* CPUID faulting active */

@@ -25,15 +25,19 @@ void rt_config_default(struct rt_config *cfg)
 	cfg->cpuid_faulting = true;
 }
 
-int rt_init(struct hw_platform *hw, struct sgx_driver *drv, const struct rt_config *cfg)
+int rt_init(struct hw_platform *hw, struct sgx_driver *drv, const struct hw_config *platform_cfg,
+	    const struct rt_config *cfg)
 {
 	int ret;
 
 	if (rt.up)
 		return -EALREADY;
+	if (!hw && !platform_cfg)
+		return -EINVAL;
 	memset(&rt, 0, sizeof(rt));
-	rt.hw = hw;
-	rt.drv = drv;
+	rt.platform_cfg = *(hw ? hw_platform_config(hw) : platform_cfg);
+	rt.platform_cfg.root_key_path = NULL;
+	rt_set_platform(hw, drv);
 	if (cfg)
 		rt.cfg = *cfg;
 	else
@@ -79,10 +83,15 @@ void rt_fini(void)
 	rt.up = false;
 }
 
-void rt_fork_child(struct hw_platform *hw, struct sgx_driver *drv)
+void rt_set_platform(struct hw_platform *hw, struct sgx_driver *drv)
 {
 	rt.hw = hw;
 	rt.drv = drv;
+}
+
+void rt_fork_child(struct hw_platform *hw, struct sgx_driver *drv)
+{
+	rt_set_platform(hw, drv);
 	rt_threads_fork_child();
 }
 
@@ -140,6 +149,11 @@ void rt_kick(void *ctx, uint64_t secs_index)
 
 	(void)ctx;
 	rt_thread_for_each(kick_one, &k);
+}
+
+int rt_kick_signal(void)
+{
+	return rt.cfg.kick_signal ? rt.cfg.kick_signal : SIGRTMAX - 3;
 }
 
 void rt_stats_read(struct rt_stats *st)

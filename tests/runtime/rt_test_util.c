@@ -22,7 +22,7 @@ void rtt_up(struct rtt *r, const struct hw_config *cfg)
 	assert_int_equal(hw_platform_create(cfg, &r->hw), 0);
 	assert_int_equal(sgx_driver_create(r->hw, NULL, &r->drv), 0);
 	rt_config_default(&rc);
-	assert_int_equal(rt_init(r->hw, r->drv, &rc), 0);
+	assert_int_equal(rt_init(r->hw, r->drv, NULL, &rc), 0);
 }
 
 void rtt_down(struct rtt *r)
