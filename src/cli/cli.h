@@ -20,6 +20,7 @@ int cmd_sign_main(int argc, char **argv);
 int cmd_info_main(int argc, char **argv);
 int cmd_verify_main(int argc, char **argv);
 int cmd_policy_main(int argc, char **argv);
+int cmd_run_main(int argc, char **argv);
 
 /**
  * cli_error() - print "sgxemu <cmd>: <what>[: <strerror>]" on stderr.

@@ -18,6 +18,7 @@ static const struct {
 	int (*main)(int argc, char **argv);
 	const char *description;
 } subcommands[] = {
+	{ "run",     cmd_run_main,     "Run an unmodified SGX program on the emulated platform" },
 	{ "keygen",  cmd_keygen_main,  "Generate an RSA-3072 (e = 3) enclave signing key" },
 	{ "measure", cmd_measure_main, "Compute the MRENCLAVE (and MRSIGNER) of an enclave image" },
 	{ "sign",    cmd_sign_main,    "Write the SIGSTRUCT of an enclave image" },
