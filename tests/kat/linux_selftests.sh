@@ -17,13 +17,20 @@
 #              both pass sigstruct_verify(); a tampered copy does not; a
 #              fresh key from sgxemu keygen signs with every field set
 #
-# Usage: linux_selftests.sh MODE SGXEMU SIGSTRUCT_CHECK SRCDIR CACHE
-#   MODE             mrenclave | sigstruct
+# conformance  the selftest binary test_sgx itself, unmodified, run under
+#              `sgxemu run [--epc EPC]`: every test must pass, except those
+#              listed in SRCDIR/selftests.known-failures for this
+#              configuration (a listed test that passes fails the run too,
+#              so the list only shrinks)
+#
+# Usage: linux_selftests.sh MODE SGXEMU SIGSTRUCT_CHECK SRCDIR CACHE [EPC]
+#   MODE             mrenclave | sigstruct | conformance
 #   SGXEMU           the sgxemu executable
 #   SIGSTRUCT_CHECK  tests/kat/sigstruct_check executable
 #   SRCDIR           tests/kat in the source tree (for selftest_measure.c)
 #   CACHE            a directory under the build tree for the extracted
 #                    sources and the selftest build
+#   EPC              conformance: the EPC size to run with (default: sgxemu's)
 # LINUX_SOURCE_TARBALL overrides the tarball path.
 set -euo pipefail
 
@@ -32,14 +39,16 @@ die() {
 	exit 1
 }
 
-[[ $# -eq 5 ]] || die "usage: $0 mrenclave|sigstruct SGXEMU SIGSTRUCT_CHECK SRCDIR CACHE"
+[[ $# -eq 5 || $# -eq 6 ]] ||
+	die "usage: $0 mrenclave|sigstruct|conformance SGXEMU SIGSTRUCT_CHECK SRCDIR CACHE [EPC]"
 mode=$1
 sgxemu=$2
 check=$3
 srcdir=$4
 cache=$5
+epc=${6:-}
 case $mode in
-mrenclave|sigstruct) ;;
+mrenclave|sigstruct|conformance) ;;
 *) die "unknown mode '$mode'" ;;
 esac
 
@@ -144,7 +153,7 @@ fi
 
 flock -u 9
 
-work=$cache/run-$mode
+work=$cache/run-$mode${epc:+-$epc}
 rm -rf "$work"
 mkdir -p "$work"
 elf=$out/test_encl.elf
@@ -265,5 +274,46 @@ sigstruct)
 		06000000e1000000000001000000000001010000600000006000000001000000
 	expect_eq "EXPONENT" "$(bytes "$work/fields.bin" 512 4)" 03000000
 	;;
+conformance)
+	config=${epc:-default}
+	known=$srcdir/selftests.known-failures
+	# test_sgx reads test_encl.elf from its working directory.
+	cp "$out/test_sgx" "$out/test_encl.elf" "$work/"
+	args=()
+	[[ -n $epc ]] && args=(--epc "$epc")
+	echo "running: sgxemu run ${args[*]} -- ./test_sgx"
+	(cd "$work" && "$sgxemu" run "${args[@]}" -- ./test_sgx) >"$work/tap.log" 2>&1 || true
+	cat "$work/tap.log"
+	# One line per test: NAME pass|fail|skip.
+	awk '
+		function bare(n) { sub(/^enclave\./, "", n); return n }
+		/^#  RUN / { name = bare($3) }
+		/^ok [0-9]+ # SKIP/ { print name, "skip"; next }
+		/^ok [0-9]+ / { print bare($3), "pass"; next }
+		/^not ok [0-9]+ / { print bare($4), "fail"; next }
+	' "$work/tap.log" >"$work/results"
+	total=$(wc -l <"$work/results")
+	pass=$(grep -c ' pass$' "$work/results" || true)
+	fail=$(grep -c ' fail$' "$work/results" || true)
+	skip=$(grep -c ' skip$' "$work/results" || true)
+	echo
+	echo "conformance ($config EPC): $pass passed, $fail failed, $skip skipped of $total"
+	bad=0
+	[[ $total -eq 16 ]] || { echo "FAIL: expected 16 tests, saw $total" >&2; bad=1; }
+	while read -r name result; do
+		listed=0
+		grep -qE "^$config[[:space:]]+$name([[:space:]]|$)" "$known" 2>/dev/null && listed=1
+		if [[ $result != pass && $listed -eq 0 ]]; then
+			echo "FAIL: $name: $result (not a known failure)" >&2
+			bad=1
+		elif [[ $result == pass && $listed -eq 1 ]]; then
+			echo "FAIL: $name passes now: remove it from $(basename "$known")" >&2
+			bad=1
+		elif [[ $listed -eq 1 ]]; then
+			echo "known failure: $name ($result)"
+		fi
+	done <"$work/results"
+	[[ $bad -eq 0 ]] || exit 1
+	;;
 esac
-echo "PASS: $mode"
+echo "PASS: $mode${epc:+ (EPC $epc)}"
