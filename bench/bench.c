@@ -138,6 +138,7 @@ static const struct {
 } suites[] = {
 	{ "hw",     bench_hw },
 	{ "driver", bench_driver },
+	{ "runtime", bench_runtime },
 };
 
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))

@@ -57,5 +57,6 @@ void bench_json_close(void);
 /* Suites, one per layer. */
 void bench_hw(void);
 void bench_driver(void);
+void bench_runtime(void);
 
 #endif /* SGXEMU_BENCH_H */

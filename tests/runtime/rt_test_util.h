@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "driver.h"
-#include "enclave_elf.h"
+#include "encl_load.h"
 #include "rt.h"
 #include "rt_encl.h"
 
@@ -28,14 +28,13 @@ struct rtt {
 void rtt_up(struct rtt *r, const struct hw_config *cfg);
 void rtt_down(struct rtt *r);
 
+/* The test enclave as tests/enclave's loader built it, plus its platform. */
 struct rtt_encl {
 	struct rtt *r;
+	struct encl_loaded l;
+	/* Shorthands for l.f, l.base, l.size, l.heap. */
 	struct sgx_file *f;
-	struct enclave_elf elf;
-	void *reserve;
-	uint64_t base, size;
-	uint64_t heap;                  /* ELRANGE offset of the heap, 0 if none */
-	uint64_t heap_size;
+	uint64_t base, size, heap, heap_size;
 };
 
 /* Build, initialise and map the test enclave with @heap_pages of heap. */
@@ -50,13 +49,6 @@ static inline uint64_t rtt_tcs(const struct rtt_encl *e, unsigned int i)
 long rtt_ioctl(struct rtt_encl *e, unsigned int cmd, void *arg);
 
 /*
- * The vDSO entry with RBX, RBP and R12-R15 protected (like the selftests'
- * sgx_enter_enclave in call.S): an AEX hands back synthetic registers.
- */
-int rtt_vdso(unsigned long rdi, unsigned long rsi, unsigned long rdx, unsigned int leaf,
-	     unsigned long r8, unsigned long r9, struct sgx_enclave_run *run);
-
-/*
  * EENTER @op on TCS @tcs (@run zeroed first) and ERESUME on run->tcs; both
  * return the vDSO's value. Inlined on purpose: after ERESUME the enclave
  * EEXITs with the RSP/RBP saved at its EENTER (reference §6.8), so a test
@@ -68,12 +60,12 @@ rtt_enter(struct rtt_encl *e, unsigned int tcs, struct encl_op *op, struct sgx_e
 {
 	__builtin_memset(run, 0, sizeof(*run));
 	run->tcs = rtt_tcs(e, tcs);
-	return rtt_vdso((unsigned long)(uintptr_t)op, 0, 0, SGX_EENTER, 0, 0, run);
+	return encl_vdso((unsigned long)(uintptr_t)op, 0, 0, SGX_EENTER, 0, 0, run);
 }
 
 static inline __attribute__((always_inline)) int rtt_resume(struct sgx_enclave_run *run)
 {
-	return rtt_vdso(0, 0, 0, SGX_ERESUME, 0, 0, run);
+	return encl_vdso(0, 0, 0, SGX_ERESUME, 0, 0, run);
 }
 
 /* EENTER @op on @tcs and expect a clean EEXIT. */
@@ -82,7 +74,4 @@ void rtt_call(struct rtt_encl *e, unsigned int tcs, struct encl_op *op);
 /* A page of host memory with no access: faults for enclave code. */
 void *rtt_noaccess_page(void);
 
-/* A raw-ENCLU loader (rt_call.S): EENTER on @tcs with RDI = @op. */
-void rtt_raw_eenter(uint64_t tcs, struct encl_op *op);
-extern const char rtt_raw_aep[];
 #endif /* SGXEMU_TESTS_RT_TEST_UTIL_H */

@@ -239,7 +239,7 @@ static void raw_segv(int sig, siginfo_t *si, void *ucv)
 	/* What SDK runtimes do: enter the exception handler (CSSA = 1). */
 	memset(&raw.h, 0, sizeof(raw.h));
 	raw.h.op = ENCL_OP_HANDLER;
-	rtt_raw_eenter(raw.tcs, &raw.h);
+	encl_raw_eenter(raw.tcs, &raw.h);
 	/* Returning resumes at the AEP: ENCLU[ERESUME]. */
 }
 
@@ -257,17 +257,17 @@ static void test_raw_loader_aex(void **state)
 	memset(&raw, 0, sizeof(raw));
 	raw.tcs = rtt_tcs(&e, 1);
 
-	rtt_raw_eenter(raw.tcs, &op);
+	encl_raw_eenter(raw.tcs, &op);
 
 	assert_int_equal(rt_sigaction(SIGSEGV, &old, NULL), 0);
 	assert_int_equal(raw.calls, 1);
 	assert_ptr_equal(raw.addr, page);
 	assert_int_equal(raw.code, SEGV_ACCERR);       /* a PROT_NONE mapping */
 	/* The synthetic state at the AEP. */
-	assert_int_equal(raw.rip, (uint64_t)(uintptr_t)rtt_raw_aep);
+	assert_int_equal(raw.rip, (uint64_t)(uintptr_t)encl_raw_aep);
 	assert_int_equal(raw.rax, SGX_ERESUME);
 	assert_int_equal(raw.rbx, raw.tcs);
-	assert_int_equal(raw.rcx, (uint64_t)(uintptr_t)rtt_raw_aep);
+	assert_int_equal(raw.rcx, (uint64_t)(uintptr_t)encl_raw_aep);
 	assert_int_equal((uint32_t)raw.h.ret[0] & SGX_EXITINFO_VECTOR_MASK, 14);
 	/* ERESUME at the AEP finished the call with the fixed-up value. */
 	assert_int_equal(op.ret[0], ENCL_HANDLED_RAX);

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rtt_vdso(rdi, rsi, rdx, leaf, r8, r9, run): rt_vdso_sgx_enter_enclave
+ * encl_vdso(rdi, rsi, rdx, leaf, r8, r9, run): rt_vdso_sgx_enter_enclave
  * with the callee-saved registers kept on our own stack, so that a C
  * caller survives the synthetic registers of an AEX.
  */
 	.text
-	.global rtt_vdso
-	.type rtt_vdso, @function
-rtt_vdso:
+	.global encl_vdso
+	.type encl_vdso, @function
+encl_vdso:
 	push	%r15
 	push	%r14
 	push	%r13
@@ -27,19 +27,19 @@ rtt_vdso:
 	pop	%r14
 	pop	%r15
 	ret
-	.size rtt_vdso, . - rtt_vdso
+	.size encl_vdso, . - encl_vdso
 
 
 /*
- * rtt_raw_eenter(tcs, op): a loader that does not use the vDSO - ENCLU
- * [EENTER] right here, AEP at rtt_raw_aep (an ENCLU that, entered with the
+ * encl_raw_eenter(tcs, op): a loader that does not use the vDSO - ENCLU
+ * [EENTER] right here, AEP at encl_raw_aep (an ENCLU that, entered with the
  * synthetic RAX = ERESUME, resumes the enclave), and EEXIT back to the
  * instruction after the EENTER.
  */
 	.text
-	.global rtt_raw_eenter
-	.type rtt_raw_eenter, @function
-rtt_raw_eenter:
+	.global encl_raw_eenter
+	.type encl_raw_eenter, @function
+encl_raw_eenter:
 	push	%r15
 	push	%r14
 	push	%r13
@@ -48,7 +48,7 @@ rtt_raw_eenter:
 	push	%rbp
 	mov	%rdi, %rbx
 	mov	%rsi, %rdi
-	lea	rtt_raw_aep(%rip), %rcx
+	lea	encl_raw_aep(%rip), %rcx
 	mov	$2, %eax
 	enclu
 	pop	%rbp
@@ -58,10 +58,10 @@ rtt_raw_eenter:
 	pop	%r14
 	pop	%r15
 	ret
-	.global rtt_raw_aep
-rtt_raw_aep:
+	.global encl_raw_aep
+encl_raw_aep:
 	enclu
 	ud2
-	.size rtt_raw_eenter, . - rtt_raw_eenter
+	.size encl_raw_eenter, . - encl_raw_eenter
 
 	.section .note.GNU-stack, "", @progbits
