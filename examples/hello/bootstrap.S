@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Enclave entry for examples/hello. One TCS; entry gets RDI = ecall number,
- * RSI = pointer to the caller's (untrusted) message, RCX = the address after
- * the EENTER, and leaves with EEXIT to it.
+ * Entry of examples/hello. One TCS with two SSA frames. RDI = struct
+ * hello_msg * (untrusted), RCX = the address after EENTER, where EEXIT
+ * goes back to with the outside RSP and RBP restored. An entry with
+ * CSSA != 0 (an exception this enclave does not handle) returns at once.
  */
 	.section .tcs, "aw"
 	.balign 4096
@@ -24,33 +25,34 @@ tcs0:
 	.global enclave_entry
 	.type enclave_entry, @function
 enclave_entry:
-	/* RAX = CSSA: a nonzero CSSA means an exception handler entry; this
-	 * example has none, so return -1 to the host. */
-	test %rax, %rax
-	jnz 1f
-	lea stack_top(%rip), %rax
-	xchg %rsp, %rax         /* RAX = untrusted RSP */
-	push %rax
-	push %rcx               /* EEXIT target */
-	call enclave_main       /* RDI, RSI pass through; result in RAX */
-	mov %rax, %rdx
-	pop %rbx
-	pop %rax
-	mov %rax, %rsp
-	jmp 2f
+	test	%rax, %rax
+	jnz	1f
+	lea	stack_top(%rip), %rax
+	xchg	%rsp, %rax              /* RAX = untrusted RSP */
+	push	%rax
+	push	%rbp
+	push	%rcx                    /* EEXIT target */
+	sub	$8, %rsp
+	call	enclave_main            /* RDI passes through */
+	add	$8, %rsp
+	pop	%rbx
+	pop	%rbp
+	pop	%rsp
+	jmp	2f
 1:
-	mov %rcx, %rbx
-	mov $-1, %rdx
+	mov	%rcx, %rbx
 2:
-	/* Scrub what the host should not see, then EEXIT (leaf 4). */
-	xor %ecx, %ecx
-	xor %esi, %esi
-	xor %edi, %edi
-	xor %r8d, %r8d
-	xor %r9d, %r9d
-	xor %r10d, %r10d
-	xor %r11d, %r11d
-	mov $4, %eax
+	/* Leave nothing of the enclave's in the scratch registers. */
+	xor	%eax, %eax
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	mov	$4, %eax                /* EEXIT */
 	enclu
 	ud2
 
@@ -59,7 +61,7 @@ enclave_entry:
 ssa0:
 	.fill 2 * 4096, 1, 0    /* two SSA frames of one page */
 	.balign 4096
-	.fill 4 * 4096, 1, 0    /* stack */
+	.fill 8 * 4096, 1, 0    /* stack */
 stack_top:
 
 	.section .note.GNU-stack, "", @progbits

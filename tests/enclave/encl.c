@@ -9,7 +9,7 @@
 
 #include "sgx_arch.h"
 #include "rt_encl.h"
-#include "aes_cmac.h"
+#include "enclave_aes.h"
 
 #define ENCLU_EREPORT 0
 #define ENCLU_EGETKEY 1

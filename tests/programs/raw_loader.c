@@ -15,9 +15,7 @@
  * and returning from it resumes the enclave (ERESUME at the AEP), which
  * finishes the call with the value the enclave's handler put in place.
  */
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,8 +27,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "sgxemu/uapi/sgx.h"
-#include "sgx_arch.h"
+#include "loader.h"
 #include "rt_encl.h"
 
 #define PAGE 4096ul
@@ -45,12 +42,6 @@ static int failures;
 		failures++; \
 	} \
 } while (0)
-
-static void die(const char *what)
-{
-	fprintf(stderr, "raw_loader: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 /* ENCLU[EENTER] on @tcs with RDI = @op; the AEP is raw_aep (rt_call-like asm below). */
 void raw_eenter(uint64_t tcs, struct encl_op *op);
@@ -100,109 +91,23 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 	raw_eenter(aex.tcs, &aex.h);
 }
 
-struct seg {
-	uint64_t offset, size, flags;
-	int prot;
-	void *src;
-};
-
 int main(int argc, char **argv)
 {
-	static struct sgx_secs secs __attribute__((aligned(4096)));
-	static struct sgx_sigstruct sig;
-	struct sgx_enclave_create create = { .src = (uint64_t)(uintptr_t)&secs };
-	struct sgx_enclave_init init = { .sigstruct = (uint64_t)(uintptr_t)&sig };
-	struct seg segs[8];
-	unsigned int nseg = 0, i;
-	uint64_t base, size, end = 0, first_off = 0;
-	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph;
-	struct stat st;
+	struct loader_enclave enc;
 	struct sigaction sa;
 	struct encl_op op;
-	uint8_t *bin, *area;
+	uint64_t base;
 	void *noaccess;
-	int fd, sfd;
+	unsigned int i;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: raw_loader ENCLAVE.elf SIGSTRUCT\n");
 		return 2;
 	}
-	fd = open(argv[1], O_RDONLY);
-	if (fd < 0 || fstat(fd, &st))
-		die(argv[1]);
-	bin = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (bin == MAP_FAILED)
-		die("mmap of the enclave image");
-	close(fd);
-	sfd = open(argv[2], O_RDONLY);
-	if (sfd < 0 || read(sfd, &sig, sizeof(sig)) != (ssize_t)sizeof(sig))
-		die(argv[2]);
-	close(sfd);
-
-	/* The selftest layout: segment 0 the TCS pages, then REG pages. */
-	eh = (const Elf64_Ehdr *)bin;
-	ph = (const Elf64_Phdr *)(bin + eh->e_phoff);
-	for (i = 0; i < eh->e_phnum && nseg < 8; i++) {
-		struct seg *s = &segs[nseg];
-
-		if (ph[i].p_type != PT_LOAD)
-			continue;
-		if (!nseg)
-			first_off = ph[i].p_offset & ~(PAGE - 1);
-		s->offset = (ph[i].p_offset & ~(PAGE - 1)) - first_off;
-		s->size = (ph[i].p_filesz + (ph[i].p_offset & (PAGE - 1)) + PAGE - 1) & ~(PAGE - 1);
-		s->src = bin + (ph[i].p_offset & ~(PAGE - 1));
-		if (!nseg) {
-			s->flags = SGX_SECINFO_TCS;
-			s->prot = PROT_READ | PROT_WRITE;
-		} else {
-			s->prot = ((ph[i].p_flags & PF_R) ? PROT_READ : 0) |
-				  ((ph[i].p_flags & PF_W) ? PROT_WRITE : 0) |
-				  ((ph[i].p_flags & PF_X) ? PROT_EXEC : 0);
-			s->flags = SGX_SECINFO_REG | (uint64_t)s->prot;  /* R/W/X = PROT_* bits */
-		}
-		end = s->offset + s->size;
-		nseg++;
-	}
-	for (size = PAGE; size < end; size <<= 1)
-		;
-
-	fd = open("/dev/sgx_enclave", O_RDWR);
-	if (fd < 0)
-		die("/dev/sgx_enclave");
-	area = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
-		die("reservation");
-	base = ((uint64_t)(uintptr_t)area + size - 1) & ~(size - 1);
-
-	/* SECS as the SIGSTRUCT describes the enclave. */
-	secs.base = base;
-	secs.size = size;
-	secs.ssa_frame_size = 1;
-	secs.miscselect = sig.body.miscselect;
-	secs.attributes = sig.body.attributes;
-	secs.xfrm = sig.body.xfrm;
-	if (ioctl(fd, SGX_IOC_ENCLAVE_CREATE, &create))
-		die("SGX_IOC_ENCLAVE_CREATE");
-	for (i = 0; i < nseg; i++) {
-		struct sgx_secinfo secinfo __attribute__((aligned(64))) = { .flags = segs[i].flags };
-		struct sgx_enclave_add_pages add = {
-			.src = (uint64_t)(uintptr_t)segs[i].src, .offset = segs[i].offset,
-			.length = segs[i].size, .secinfo = (uint64_t)(uintptr_t)&secinfo,
-			.flags = SGX_PAGE_MEASURE,
-		};
-
-		if (ioctl(fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add))
-			die("SGX_IOC_ENCLAVE_ADD_PAGES");
-		CHECK(add.count == segs[i].size, "ADD_PAGES count %llu", (unsigned long long)add.count);
-	}
-	if (ioctl(fd, SGX_IOC_ENCLAVE_INIT, &init))
-		die("SGX_IOC_ENCLAVE_INIT");
-	for (i = 0; i < nseg; i++)
-		if (mmap((void *)(uintptr_t)(base + segs[i].offset), segs[i].size, segs[i].prot,
-			 MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
-			die("mmap of an enclave segment");
+	/* Built as any loader builds it (examples/hello/loader.c): only the entry differs. */
+	if (loader_build(argv[1], argv[2], 0, &enc))
+		return 2;
+	base = enc.base;
 
 	/* ecalls through every TCS */
 	for (i = 0; i < ENCL_NR_TCS; i++) {
@@ -225,8 +130,10 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_segv;
 	sa.sa_flags = SA_SIGINFO;
-	if (sigaction(SIGSEGV, &sa, NULL))
-		die("sigaction");
+	if (sigaction(SIGSEGV, &sa, NULL)) {
+		perror("raw_loader: sigaction");
+		return 2;
+	}
 	noaccess = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	aex.tcs = base + 2 * PAGE;
 	memset(&op, 0, sizeof(op));
