@@ -167,6 +167,21 @@ uint64_t encl_main(struct encl_op *op, uint64_t tcs, uint64_t cssa)
 	case ENCL_OP_COMPUTE:
 		op->ret[0] = encl_compute(op->arg[0], op->arg[1]);
 		break;
+	case ENCL_OP_PATTERN: {
+		volatile uint64_t *p = (volatile uint64_t *)op->arg[0];
+		uint64_t n = op->arg[1] / 8, bad = 0;
+
+		for (uint64_t i = 0; i < n; i += 8) {
+			uint64_t want = encl_pattern((uint64_t)&p[i], op->arg[2]);
+
+			if (!op->arg[3])
+				p[i] = want;
+			else
+				bad += p[i] != want;
+		}
+		op->ret[0] = bad;
+		break;
+	}
 	case ENCL_OP_SELF_ADDR:
 		op->ret[0] = (uint64_t)&buffer;
 		op->ret[1] = (uint64_t)&op->op;

@@ -37,7 +37,19 @@ enum encl_op_code {
 	ENCL_OP_CPUID,          /* CPUID: #UD in an enclave */
 	ENCL_OP_COMPUTE,        /* ret[0] := encl_compute(arg[0], arg[1]) */
 	ENCL_OP_SELF_ADDR,      /* ret[0] := address of the enclave's buffer, ret[1] := of op code */
+	ENCL_OP_PATTERN,        /* arg[0] addr, arg[1] bytes, arg[2] seed: write a pattern at
+				 * every 8th word; with arg[3] != 0 check it instead:
+				 * ret[0] := words that differ */
 };
+
+/* The word ENCL_OP_PATTERN writes at @addr for @seed. */
+static inline uint64_t encl_pattern(uint64_t addr, uint64_t seed)
+{
+	uint64_t x = addr * 0x9e3779b97f4a7c15ull ^ seed;
+
+	x ^= x >> 29;
+	return x * 0xbf58476d1ce4e5b9ull;
+}
 
 struct encl_op {
 	uint64_t op;
