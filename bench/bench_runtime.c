@@ -134,7 +134,7 @@ static double ecall_once(void)
 	run.tcs = e.base;
 	t0 = bench_now_ns();
 	for (int i = 0; i < ITERS; i++)
-		encl_vdso((unsigned long)&op, 0, 0, SGX_EENTER, 0, 0, &run);
+		encl_vdso(&op, SGX_EENTER, &run);
 	return (double)(bench_now_ns() - t0) / ITERS;
 }
 
@@ -153,7 +153,7 @@ static double resolved_fault_once(struct sgx_driver *drv)
 		    sgx_mprotect(drv, (void *)(uintptr_t)page, 4096, PROT_READ | PROT_WRITE))
 			die("sgx_mprotect", "failed");
 		t0 = bench_now_ns();
-		encl_vdso((unsigned long)&op, 0, 0, SGX_EENTER, 0, 0, &run);
+		encl_vdso(&op, SGX_EENTER, &run);
 		t += bench_now_ns() - t0;
 		if (run.function != SGX_EEXIT)
 			die("resolved fault", "the fault reached the program");
@@ -177,11 +177,11 @@ static double delivered_fault_once(void)
 	for (int i = 0; i < ITERS; i++) {
 		memset(&run, 0, sizeof(run));
 		run.tcs = e.base + 2 * 4096;
-		encl_vdso((unsigned long)&op, 0, 0, SGX_EENTER, 0, 0, &run);
+		encl_vdso(&op, SGX_EENTER, &run);
 		if (run.function != SGX_ERESUME || run.exception_vector != 14)
 			die("delivered fault", "no #PF reported");
-		encl_vdso((unsigned long)&h, 0, 0, SGX_EENTER, 0, 0, &hrun);
-		encl_vdso(0, 0, 0, SGX_ERESUME, 0, 0, &run);
+		encl_vdso(&h, SGX_EENTER, &hrun);
+		encl_vdso(NULL, SGX_ERESUME, &run);
 		if (run.function != SGX_EEXIT || op.ret[0] != ENCL_HANDLED_RAX)
 			die("delivered fault", "ERESUME did not finish the call");
 	}

@@ -114,36 +114,38 @@ PL_EXPORT int dup3(int fd, int nfd, int flags)
 	return ret;
 }
 
+static int do_fcntl(bool ours, int fd, int cmd, unsigned long arg)
+{
+	int ret;
+
+	pl_resolve();
+	ret = real.fcntl(fd, cmd, arg);
+	if (ret >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && !ours && pl.up)
+		pl_fd_dup(fd, ret);
+	return ret;
+}
+
+/* fcntl64 is what programs built with _FILE_OFFSET_BITS=64 call. */
 PL_EXPORT int fcntl(int fd, int cmd, ...)
 {
 	unsigned long arg;
 	va_list ap;
-	int ret;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, unsigned long);
 	va_end(ap);
-	pl_resolve();
-	ret = real.fcntl(fd, cmd, arg);
-	if (ret >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && !pl_from_us() && pl.up)
-		pl_fd_dup(fd, ret);
-	return ret;
+	return do_fcntl(pl_from_us(), fd, cmd, arg);
 }
 
 PL_EXPORT int fcntl64(int fd, int cmd, ...)
 {
 	unsigned long arg;
 	va_list ap;
-	int ret;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, unsigned long);
 	va_end(ap);
-	pl_resolve();
-	ret = real.fcntl(fd, cmd, arg);
-	if (ret >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && !pl_from_us() && pl.up)
-		pl_fd_dup(fd, ret);
-	return ret;
+	return do_fcntl(pl_from_us(), fd, cmd, arg);
 }
 
 PL_EXPORT ssize_t read(int fd, void *buf, size_t len)

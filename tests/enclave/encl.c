@@ -5,6 +5,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <wmmintrin.h>
 
 #include "sgx_arch.h"
@@ -30,28 +31,7 @@ static uint8_t reportdata[64] __attribute__((aligned(128)));
 static struct sgx_keyrequest keyrequest;
 static uint8_t key[16] __attribute__((aligned(16)));
 
-void *memset(void *s, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
 uint64_t encl_main(struct encl_op *op, uint64_t tcs, uint64_t cssa);
-
-void *memset(void *s, int c, size_t n)
-{
-	volatile uint8_t *p = s;
-
-	while (n--)
-		*p++ = (uint8_t)c;
-	return s;
-}
-
-void *memcpy(void *d, const void *s, size_t n)
-{
-	volatile uint8_t *q = d;
-	const uint8_t *p = s;
-
-	while (n--)
-		*q++ = *p++;
-	return d;
-}
 
 static uint64_t enclu(uint64_t leaf, uint64_t rbx, uint64_t rcx, uint64_t rdx)
 {

@@ -1,36 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * encl_vdso(rdi, rsi, rdx, leaf, r8, r9, run): rt_vdso_sgx_enter_enclave
- * with the callee-saved registers kept on our own stack, so that a C
- * caller survives the synthetic registers of an AEX.
- */
-	.text
-	.global encl_vdso
-	.type encl_vdso, @function
-encl_vdso:
-	push	%r15
-	push	%r14
-	push	%r13
-	push	%r12
-	push	%rbx
-	push	%rbp
-	mov	%rsp, %rbp
-	and	$-16, %rsp
-	sub	$8, %rsp
-	push	0x38(%rbp)              /* the 7th argument, run */
-	call	rt_vdso_sgx_enter_enclave
-	mov	%rbp, %rsp
-	pop	%rbp
-	pop	%rbx
-	pop	%r12
-	pop	%r13
-	pop	%r14
-	pop	%r15
-	ret
-	.size encl_vdso, . - encl_vdso
-
-
-/*
  * encl_raw_eenter(tcs, op): a loader that does not use the vDSO - ENCLU
  * [EENTER] right here, AEP at encl_raw_aep (an ENCLU that, entered with the
  * synthetic RAX = ERESUME, resumes the enclave), and EEXIT back to the

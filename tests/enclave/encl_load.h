@@ -39,17 +39,26 @@ void encl_unload(struct encl_loaded *e);
 
 /* ---- encl_call.S ---------------------------------------------------------- */
 
+#include "rt.h"
 #include "sgxemu/uapi/sgx.h"
 
 struct encl_op;
 
+/* examples/hello/call.S: @vdso(@msg, 0, 0, @leaf, 0, 0, @run), callee-saved registers kept. */
+int hello_enter(vdso_sgx_enter_enclave_t vdso, void *msg, unsigned int leaf,
+		struct sgx_enclave_run *run);
+
 /*
- * The runtime's vDSO entry with RBX, RBP and R12-R15 kept on our own stack
- * (like the selftests' sgx_enter_enclave in call.S), so that a C caller
- * survives the synthetic registers an AEX hands back.
+ * The runtime's vDSO entry with @op in RDI, called so that a C caller
+ * survives the synthetic registers an AEX hands back. Inlined: a test that
+ * ERESUMEs must do so from the stack depth of its EENTER (the enclave
+ * EEXITs with the RSP/RBP it saved then), i.e. from the same function.
  */
-int encl_vdso(unsigned long rdi, unsigned long rsi, unsigned long rdx, unsigned int leaf,
-	      unsigned long r8, unsigned long r9, struct sgx_enclave_run *run);
+static inline __attribute__((always_inline)) int
+encl_vdso(void *op, unsigned int leaf, struct sgx_enclave_run *run)
+{
+	return hello_enter(rt_vdso_sgx_enter_enclave, op, leaf, run);
+}
 
 /*
  * A raw-ENCLU loader: EENTER on @tcs with RDI = @op executed right here,

@@ -60,12 +60,12 @@ rtt_enter(struct rtt_encl *e, unsigned int tcs, struct encl_op *op, struct sgx_e
 {
 	__builtin_memset(run, 0, sizeof(*run));
 	run->tcs = rtt_tcs(e, tcs);
-	return encl_vdso((unsigned long)(uintptr_t)op, 0, 0, SGX_EENTER, 0, 0, run);
+	return encl_vdso(op, SGX_EENTER, run);
 }
 
 static inline __attribute__((always_inline)) int rtt_resume(struct sgx_enclave_run *run)
 {
-	return encl_vdso(0, 0, 0, SGX_ERESUME, 0, 0, run);
+	return encl_vdso(NULL, SGX_ERESUME, run);
 }
 
 /* EENTER @op on @tcs and expect a clean EEXIT. */

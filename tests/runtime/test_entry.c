@@ -77,7 +77,7 @@ static void test_run_validation(void **state)
 			continue;
 		memset(&run, 0, sizeof(run));
 		run.tcs = rtt_tcs(&e, 0);
-		assert_int_equal(encl_vdso((unsigned long)&op, 0, 0, leaf, 0, 0, &run), -EINVAL);
+		assert_int_equal(encl_vdso(&op, leaf, &run), -EINVAL);
 		assert_int_equal(run.function, 0);
 	}
 	/* Any non-zero reserved byte: -EINVAL. */
@@ -85,7 +85,7 @@ static void test_run_validation(void **state)
 		memset(&run, 0, sizeof(run));
 		run.tcs = rtt_tcs(&e, 0);
 		run.reserved[i] = 1;
-		assert_int_equal(encl_vdso((unsigned long)&op, 0, 0, SGX_EENTER, 0, 0, &run), -EINVAL);
+		assert_int_equal(encl_vdso(&op, SGX_EENTER, &run), -EINVAL);
 	}
 	/* EEXIT writes only function: stale exception fields stay. */
 	memset(&run, 0, sizeof(run));
@@ -93,7 +93,7 @@ static void test_run_validation(void **state)
 	run.exception_vector = 99;
 	run.exception_error_code = 0x1234;
 	run.exception_addr = 0x5678;
-	assert_int_equal(encl_vdso((unsigned long)&op, 0, 0, SGX_EENTER, 0, 0, &run), 0);
+	assert_int_equal(encl_vdso(&op, SGX_EENTER, &run), 0);
 	assert_int_equal(run.function, SGX_EEXIT);
 	assert_int_equal(run.exception_vector, 99);
 	assert_int_equal(run.exception_error_code, 0x1234);
@@ -133,7 +133,7 @@ static void test_user_handler(void **state)
 	run.user_handler = (uint64_t)(uintptr_t)user_handler;
 	run.user_data = 0xdeadbeef;
 	handler_calls = 0;
-	ret = encl_vdso((unsigned long)&op, 0, 0, SGX_EENTER, 0, 0, &run);
+	ret = encl_vdso(&op, SGX_EENTER, &run);
 	assert_int_equal(ret, -42);
 	assert_int_equal(handler_calls, 2);
 	assert_int_equal(run.user_data, 0);
@@ -213,14 +213,14 @@ static void test_bad_tcs(void **state)
 	/* A REG page is not a TCS: #PF with PF_SGX set, at that address. */
 	memset(&run, 0, sizeof(run));
 	run.tcs = e.base + e.heap;
-	assert_int_equal(encl_vdso((unsigned long)&op, 0, 0, SGX_EENTER, 0, 0, &run), 0);
+	assert_int_equal(encl_vdso(&op, SGX_EENTER, &run), 0);
 	assert_int_equal(run.function, SGX_EENTER);
 	assert_int_equal(run.exception_vector, 14);
 	assert_true(run.exception_error_code & X86_PF_SGX);
 	assert_int_equal(run.exception_addr, e.base + e.heap);
 	/* Misaligned: #GP. */
 	run.tcs = rtt_tcs(&e, 0) + 8;
-	assert_int_equal(encl_vdso((unsigned long)&op, 0, 0, SGX_EENTER, 0, 0, &run), 0);
+	assert_int_equal(encl_vdso(&op, SGX_EENTER, &run), 0);
 	assert_int_equal(run.exception_vector, 13);
 	/* ERESUME with CSSA = 0: #GP. */
 	memset(&run, 0, sizeof(run));
