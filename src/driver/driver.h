@@ -29,6 +29,15 @@ enum sgx_dev {
 struct sgx_driver_config {
 	/* Watermarks in pages; 0 picks the kernel's 32/64 scaled to the EPC. */
 	uint64_t low_pages, high_pages;
+	/*
+	 * No ksgxd thread: pages are reclaimed only by allocations that may
+	 * block (direct reclaim) and by whoever calls the driver-private
+	 * sgx_reclaim_pages()/sgx_ksgxd_step(). For deterministic tests and
+	 * single-threaded embedders; the fault handler still never blocks,
+	 * so with nothing free it answers SGX_FAULT_RETRY until someone
+	 * reclaims.
+	 */
+	bool manual_reclaim;
 };
 
 /**
@@ -42,11 +51,18 @@ int sgx_driver_create(struct hw_platform *hw, const struct sgx_driver_config *cf
 		      struct sgx_driver **out) __attribute__((warn_unused_result));
 
 /**
- * sgx_driver_destroy() - unmap every enclave mapping and release every file
- * still open (the caller must not use them afterwards); all EPC comes back.
+ * sgx_driver_destroy() - stop ksgxd, unmap every enclave mapping and
+ * release every file still open (the caller must not use them
+ * afterwards); all EPC comes back.
  * Context: no other thread uses the driver any more.
  */
 void sgx_driver_destroy(struct sgx_driver *drv);
+
+/* Force every logical processor inside the enclave whose SECS is EPC page
+ * @secs_index through an AEX; return once each has left enclave mode at
+ * least once since the call. Context: no driver lock held; may block. */
+typedef void (*sgx_kick_fn)(void *ctx, uint64_t secs_index);
+void sgx_driver_set_kick(struct sgx_driver *drv, sgx_kick_fn fn, void *ctx);
 
 /* ---- file operations ---------------------------------------------------- */
 
@@ -195,6 +211,21 @@ struct sgx_driver_stats {
 	uint64_t faults, faults_reported;
 	/* Filled by the reclaimer. */
 	uint64_t ewb, eldu, eaug, reclaim_passes, backing_bytes;
+	uint64_t aged;                  /* young pages given a second chance */
+	uint64_t kicks;                 /* kick hook calls (the kernel's IPIs) */
+	uint64_t not_tracked;           /* pages whose EWB stayed SGX_NOT_TRACKED */
+	uint64_t eldu_failures;         /* pages that failed to load (SIGBUS) */
+	/*
+	 * Memory overhead: sgxemu's own bytes per EPC page, fixed at start
+	 * (driver struct sgx_epc_page and free bitmaps, hw EPCM and page
+	 * state), and the heap metadata that grows with enclaves (page
+	 * entries, page-array nodes, VA page structs, EAUG reserves), next
+	 * to the enclave pages that exist (resident or evicted).
+	 */
+	uint64_t epc_pages;
+	uint64_t metadata_per_epc_page;
+	uint64_t metadata_encl_bytes;
+	uint64_t encl_pages;
 };
 
 void sgx_driver_stats(struct sgx_driver *drv, struct sgx_driver_stats *st);

@@ -32,6 +32,13 @@
  */
 #define SGX_PTE_PRESENT                 0x80u
 #define SGX_PTE_PROT_MASK               0x07u
+/*
+ * SGX_PTE_YOUNG: the software "accessed" bit (reclaim.c explains why and
+ * what it costs). Set whenever the fault handler or the LP's page walk
+ * resolves the page, cleared by a reclaim pass that zaps the mapping so
+ * that the next access faults and sets it again. Gone with the PTE.
+ */
+#define SGX_PTE_YOUNG                   0x40u
 
 struct sgx_encl;
 struct sgx_encl_va_page;
@@ -52,6 +59,9 @@ enum sgx_encl_flags {
 	SGX_ENCL_CREATED        = 1u << 2,
 	SGX_ENCL_INITIALIZED    = 1u << 3,
 };
+
+/* Entries the fault handler's EAUG may take without allocating. */
+#define SGX_ENCL_RESERVE_ENTRIES        16
 
 /*
  * The kernel's struct sgx_va_page; renamed because arch/ uses that name for
@@ -90,6 +100,29 @@ struct sgx_encl {
 	/* The enclave's EPC allocation cursor; only the allocator touches it,
 	 * under drv->epc_lock. */
 	uint64_t epc_hint;
+
+	/*
+	 * The "SGX backing" store (backing.c), all under lock: the memfd
+	 * mapped whole (map, map_size) from the first EWB on; pcmd_used has
+	 * one bit per PCMD page that holds data (or was not freed yet);
+	 * backing_bytes is what the memfd holds by that count.
+	 */
+	uint8_t *backing_map;
+	uint64_t backing_map_size;
+	uint64_t *pcmd_used;
+	uint64_t backing_bytes;
+
+	/*
+	 * EAUG reserve, under lock: the fault handler cannot allocate, so it
+	 * takes page entries, a VA page struct and page-array nodes (in
+	 * page_array) from here; normal paths refill (sgx_encl_refill()).
+	 */
+	struct sgx_encl_page *rsv_entries[SGX_ENCL_RESERVE_ENTRIES];
+	unsigned int nr_rsv_entries;
+	struct sgx_encl_va_page *rsv_va;
+	/* Queued on drv->refill_head for ksgxd (holds a reference while so). */
+	atomic_bool refill_queued;
+	struct sgx_encl *refill_next;
 };
 
 /* A mapping of enclave memory in this process: [start, end), page aligned. */
@@ -237,23 +270,94 @@ bool sgx_encl_free_epc_page(struct sgx_driver *drv, struct sgx_epc_page *page);
 
 /**
  * sgx_encl_load_entry() - make @entry resident: nothing to do if it is,
- * -EBUSY while the reclaimer is writing it out, else ELDU (the seam issue 5
- * fills; the kernel's __sgx_encl_load_page()). @reclaim: the EPC page may
- * come from direct reclaim (not in the fault path).
- * Context: encl->lock held; with !@reclaim signal context safe.
- * Return: 0, -EBUSY (retry), -EFAULT (cannot be loaded), -ENOMEM.
+ * -EBUSY while the reclaimer is writing it out, else ELDU it back (the
+ * SECS first if it is out too) into a fresh EPC page. EPC pages for it
+ * never come from direct reclaim, which could need this enclave's lock.
+ * @sigctx: called from the fault handler: only try the free-page lock,
+ *          and put the page on the active list without blocking.
+ * Context: encl->lock held; with @sigctx, signal context safe.
+ * Return: 0, -EBUSY (retry: no free EPC page now, being written out),
+ * -EFAULT (cannot be loaded: altered backing, PCMD or version), -ENOMEM.
  */
-int sgx_encl_load_entry(struct sgx_encl *encl, struct sgx_encl_page *entry, bool reclaim)
+int sgx_encl_load_entry(struct sgx_encl *encl, struct sgx_encl_page *entry, bool sigctx)
 	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_load_secs() - ELDU the SECS back if it was evicted.
+ * Context, Return: as sgx_encl_load_entry().
+ */
+int sgx_encl_load_secs(struct sgx_encl *encl, bool sigctx) __attribute__((warn_unused_result));
 
 /**
  * sgx_encl_load_page() - the resident entry for @addr (SGX2 ioctls).
  * Context: encl->lock held.
  * Return: 0 and *@out; -EFAULT (no page there, or cannot be loaded);
- * -EBUSY (being reclaimed: the ioctls answer -EAGAIN).
+ * -EBUSY (being reclaimed, or no free EPC page: the ioctls answer -EAGAIN).
  */
 int sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr, struct sgx_encl_page **out)
 	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_refill() - top up the EAUG reserve (entries, a VA page struct,
+ * page-array nodes) of an SGX2 enclave once it is created.
+ * Context: no lock of this enclave held; may allocate.
+ */
+void sgx_encl_refill(struct sgx_encl *encl);
+
+/**
+ * sgx_encl_request_refill() - ask ksgxd to refill the reserve (the fault
+ * handler found it short). Context: any, signal handlers included.
+ */
+void sgx_encl_request_refill(struct sgx_encl *encl);
+
+/* Per-entry heap metadata, for the statistics. */
+#define SGX_ENCL_PAGE_META_BYTES sizeof(struct sgx_encl_page)
+
+/* ---- backing.c --------------------------------------------------------- */
+
+/**
+ * sgx_encl_backing_prepare() - map the "SGX backing" memfd (once) and make
+ * sure the PCMD bookkeeping exists, before the first EWB.
+ * Context: encl->lock held; not in signal context.
+ * Return: 0, -ENOMEM, or the -errno of mmap.
+ */
+int sgx_encl_backing_prepare(struct sgx_encl *encl) __attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_ewb() - EWB @epc, the page of backing index @index (ELRANGE
+ * page, or size/4096 for the SECS), into the backing and a VA slot taken
+ * here. On success the slot is recorded in *@desc (the VA offset bits) and
+ * *@va_page; on failure the slot is given back.
+ * Context: encl->lock held; the backing prepared.
+ * Return: the EWB result (0, SGX_NOT_TRACKED, ...).
+ */
+unsigned int sgx_encl_ewb(struct sgx_encl *encl, struct sgx_epc_page *epc, uint64_t index,
+			  uint64_t *desc, struct sgx_encl_va_page **va_page);
+
+/**
+ * sgx_encl_eldu() - ELDU the evicted page @entry (or encl->secs) of backing
+ * index @index into a fresh EPC page: the VA slot is freed, the backing
+ * page's hole punched, the PCMD entry cleared and its PCMD page freed once
+ * all 32 entries are empty and no reclaim of a page sharing it is in flight.
+ * Context: encl->lock held; with @sigctx, signal context safe.
+ * Return: 0 and entry->epc_page set; -EBUSY (no EPC page now, or a
+ * transient leaf conflict); -EFAULT (MAC failure: altered backing, PCMD or
+ * version); -ENOMEM.
+ */
+int sgx_encl_eldu(struct sgx_encl *encl, struct sgx_encl_page *entry, uint64_t index,
+		  bool sigctx) __attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_backing_release() - unmap and close the backing, account its bytes.
+ * Context: the enclave is being released (no other user).
+ */
+void sgx_encl_backing_release(struct sgx_encl *encl);
+
+/** The PCMD byte offset of backing index @index (the kernel's layout). */
+static inline uint64_t sgx_encl_pcmd_offset(const struct sgx_encl *encl, uint64_t index)
+{
+	return encl->size + SGX_PAGE_SIZE + index * sizeof(struct sgx_pcmd);
+}
 
 /**
  * sgx_encl_epcm_prot() - PROT_* the EPCM lets enclave code use on @entry's
@@ -266,9 +370,9 @@ unsigned int sgx_encl_epcm_prot(struct sgx_encl *encl, const struct sgx_encl_pag
 /* ---- pte.c ----------------------------------------------------------- */
 
 /**
- * sgx_encl_install_pte() - "insert the PFN": mark @entry present and map its
- * EPC page at its address with @vma_prot ∩ EPCM (anonymous PROT_NONE if
- * that is empty).
+ * sgx_encl_install_pte() - "insert the PFN": mark @entry present and young
+ * and map its EPC page at its address with @vma_prot ∩ EPCM (anonymous
+ * PROT_NONE if that is empty).
  * Context: encl->lock and drv->mm_lock (read) held; signal context safe.
  * Return: 0, or -errno of the mmap (the state is unchanged then).
  */

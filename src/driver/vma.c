@@ -253,6 +253,9 @@ out_unlock:
 	sgx_up_write(&drv->mm_lock);
 	free(vma);
 	put_dead(dead);
+	/* A mapped SGX2 enclave may take EAUG faults: fill their reserve. */
+	if (!ret)
+		sgx_encl_refill(f->encl);
 	return ret ? ret : (intptr_t)start;
 }
 

@@ -14,15 +14,28 @@
 #include "drv_test_util.h"
 #include "lp.h"
 
-void drvt_setup(struct drvt *d, const struct hw_config *cfg)
+void drvt_setup_drv(struct drvt *d, const struct hw_config *cfg,
+		    const struct sgx_driver_config *dc)
 {
 	int ret;
 
 	memset(d, 0, sizeof(*d));
 	hwt_setup(&d->t, cfg);
-	ret = sgx_driver_create(d->t.hw, NULL, &d->drv);
+	ret = sgx_driver_create(d->t.hw, dc, &d->drv);
 	if (ret)
 		fail_msg("sgx_driver_create: %s", strerror(-ret));
+}
+
+void drvt_setup(struct drvt *d, const struct hw_config *cfg)
+{
+	drvt_setup_drv(d, cfg, NULL);
+}
+
+void drvt_setup_manual(struct drvt *d, const struct hw_config *cfg)
+{
+	struct sgx_driver_config dc = { .manual_reclaim = true };
+
+	drvt_setup_drv(d, cfg, &dc);
 }
 
 uint64_t drvt_epcm_valid(struct drvt *d)

@@ -27,6 +27,11 @@ struct drvt {
 
 /* Platform from @cfg (NULL: default) and a driver with default config. */
 void drvt_setup(struct drvt *d, const struct hw_config *cfg);
+/* The same with driver config @dc (NULL: default). */
+void drvt_setup_drv(struct drvt *d, const struct hw_config *cfg,
+		    const struct sgx_driver_config *dc);
+/* A driver without ksgxd: reclaim only when the test says (deterministic). */
+void drvt_setup_manual(struct drvt *d, const struct hw_config *cfg);
 /* Destroy the driver; asserts that every EPC page came back. */
 void drvt_teardown(struct drvt *d);
 

@@ -229,8 +229,8 @@ static const struct add_row {
 		   S_BAD_TCS, A_OK, 0, -EIO, 0 },
 	/* 31 */ { "count not writable", A_CREATED, 0, 0, 0, 0, 0x2000, RW, 0, 0, S_ANON, A_ARG_RO, 0,
 		   -EFAULT, NOCNT },
-	/* 32 */ { "out of EPC", A_CREATED, 0, 0, 0, 0, 0x8000, RW, 0, 0, S_ANON, A_OK, 6, -ENOMEM,
-		   0x4000 },
+	/* 32 */ { "EPC full: direct reclaim makes room", A_CREATED, 0, 0, 0, 0, 0x8000, RW, 0, 0,
+		   S_ANON, A_OK, 6, 0, 0x8000 },
 	/* 33 */ { "unknown flags ignored", A_CREATED, 0, 0, 0, 0, 0x1000, RW, 0x100, 0, S_ANON, A_OK,
 		   0, 0, 0x1000 },
 	/* 34 */ { "last page of ELRANGE", A_CREATED, 0, 0, 0, 0xf000, 0x1000, RW, 0, 0, S_ANON, A_OK,
@@ -239,6 +239,8 @@ static const struct add_row {
 		   -EFAULT, 0 },
 	/* 36 */ { "src an enclave mapping", A_CREATED, 0, 0, 0, 0, 0x1000, RW, 0, 0, S_ENCLAVE,
 		   A_OK, 0, -EFAULT, 0 },
+	/* 37 */ { "out of EPC: SECS and VA page only", A_CREATED, 0, 0, 0, 0, 0x2000, RW, 0, 0,
+		   S_ANON, A_OK, 2, -ENOMEM, 0 },
 #undef NOCNT
 };
 
