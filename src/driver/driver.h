@@ -128,11 +128,13 @@ int sgx_mprotect(struct sgx_driver *drv, void *addr, size_t len, int prot)
 	__attribute__((warn_unused_result));
 
 /**
- * sgx_munmap() - unmap the enclave mappings inside the range (munmap()ed
- * here, under the enclave locks); the caller still munmaps the range for
- * whatever else lives there. Any other call that replaces mappings in an
- * enclave range (MAP_FIXED mmap of something else, mremap) must call this
- * first, or the driver's idea of what is mapped goes stale.
+ * sgx_munmap() - take the enclave mappings inside the range away, under
+ * the enclave locks: the driver forgets them and leaves an inaccessible
+ * PROT_NONE placeholder - not a hole, which another thread's mmap could
+ * take before the caller's munmap would then destroy it. The caller still
+ * munmaps the range (or maps over it). Any other call that replaces
+ * mappings in an enclave range (MAP_FIXED mmap of something else, mremap)
+ * must call this first, or the driver's idea of what is mapped goes stale.
  * Return: 1 if nothing of the driver's was there, 0 otherwise, -EINVAL,
  * -ENOMEM (a split exceeded vm.max_map_count).
  */

@@ -276,7 +276,7 @@ int sgx_munmap(struct sgx_driver *drv, void *addr, size_t len)
 		sgx_up_write(&drv->mm_lock);
 		return 1;
 	}
-	ret = remove_range(drv, start, end, true, &dead);
+	ret = remove_range(drv, start, end, false, &dead);
 	sgx_up_write(&drv->mm_lock);
 	put_dead(dead);
 	return ret;

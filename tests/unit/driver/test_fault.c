@@ -415,8 +415,8 @@ static void test_translate(void **state)
 }
 
 /*
- * Faults from several threads while another one mprotects, unmaps and
- * maps the same range again: no deadlock, no lost mapping, only answers
+ * Faults from several threads while another one mprotects and maps the
+ * same range again: no deadlock, no lost mapping, only answers
  * the state at the time allows (run it under -Db_sanitize=thread too).
  */
 struct race {
@@ -468,11 +468,15 @@ static void test_race(void **state)
 		assert_int_equal(sgx_mprotect(f.d.drv, p, 0x10000, PROT_READ), 0);
 		assert_int_equal(sgx_mprotect(f.d.drv, p, 0x8000, PROT_NONE), 0);
 		assert_int_equal(sgx_mprotect(f.d.drv, p, 0x10000, PROT_READ | PROT_WRITE), 0);
-		if (i % 3 == 0) {
-			assert_int_equal(sgx_munmap(f.d.drv, p, 0x10000), 0);
+		/*
+		 * Map it again over itself (MAP_FIXED replaces in one step). Not
+		 * munmap and then MAP_FIXED: in between, another thread's mmap
+		 * (the sanitizer allocator's, say) may take the hole, and MAP_FIXED
+		 * would then clobber that - a race of the test, not of the driver.
+		 */
+		if (i % 3 == 0)
 			assert_int_equal(drvt_mmap(&f.e, 0x10000, 0x10000, PROT_READ | PROT_WRITE),
 					 (intptr_t)p);
-		}
 	}
 	atomic_store(&r.stop, true);
 	for (i = 0; i < 3; i++)
