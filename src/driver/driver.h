@@ -62,6 +62,12 @@ void sgx_driver_destroy(struct sgx_driver *drv);
  * @secs_index through an AEX; return once each has left enclave mode at
  * least once since the call. Context: no driver lock held; may block. */
 typedef void (*sgx_kick_fn)(void *ctx, uint64_t secs_index);
+/*
+ * sgx_driver_set_kick() - install (or, with @fn NULL, remove) the kick
+ * hook the reclaimer calls when EWB stays SGX_NOT_TRACKED. Returns once no
+ * call of the previous hook is running. Without a hook, such pages wait on
+ * the LRU until the threads inside have left by themselves.
+ */
 void sgx_driver_set_kick(struct sgx_driver *drv, sgx_kick_fn fn, void *ctx);
 
 /* ---- file operations ---------------------------------------------------- */

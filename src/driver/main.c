@@ -299,6 +299,12 @@ struct sgx_epc_page *sgx_lru_pop_head_locked(struct sgx_driver *drv)
 	return &drv->epc_pages[i];
 }
 
+void sgx_lru_del_locked(struct sgx_driver *drv, struct sgx_epc_page *page)
+{
+	sgx_assert_held(&drv->reclaimer_lock);
+	unlink_page(drv, idx32(drv, page));
+}
+
 void sgx_lru_add_locked(struct sgx_driver *drv, struct sgx_epc_page *page, bool head)
 {
 	sgx_assert_held(&drv->reclaimer_lock);

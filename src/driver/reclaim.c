@@ -21,9 +21,9 @@
  *     back: the EPC page is freed, and once the last child of an
  *     initialized enclave is out, the SECS follows. A page that still
  *     cannot be written (no kick hook, or a thread that stays inside) goes
- *     back to the head of the list blocked ("stuck"): faults on it retry
- *     and wake ksgxd, which tries such pages again - never a busy loop,
- *     never a leak.
+ *     back to the list blocked ("stuck"): faults on it retry and wake
+ *     ksgxd, which tries such pages again, as does any pass that reaches
+ *     them - never a busy loop, never a leak.
  * ENCLS work and I/O run under the enclave lock only, never under a leaf
  * lock (STYLE.md "Locking"); the kick runs with no driver lock held.
  *
@@ -52,6 +52,7 @@
  */
 #include <errno.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -91,6 +92,9 @@ void sgx_driver_set_kick(struct sgx_driver *drv, sgx_kick_fn fn, void *ctx)
 	drv->kick = fn;
 	drv->kick_ctx = ctx;
 	sgx_mutex_unlock(&drv->ksgxd_lock);
+	/* Calls of the previous hook still running finish first. */
+	while (atomic_load_explicit(&drv->kick_users, memory_order_acquire))
+		sched_yield();
 }
 
 /* ---- one pass ------------------------------------------------------------ */
@@ -104,24 +108,36 @@ struct victim {
 };
 
 /*
- * Step 1: isolate. @stuck_only: only pages a previous pass left blocked
- * (a retry without EPC pressure). Return: pages isolated.
+ * Step 1: isolate. @stuck_only: only pages a previous pass left blocked,
+ * wherever they are on the list (a retry asked for by a fault on one of
+ * them, without EPC pressure). Return: pages isolated.
  */
 static unsigned int isolate(struct sgx_driver *drv, struct victim *v, bool stuck_only)
 {
+	uint32_t at = SGX_EPC_NONE;
 	unsigned int n = 0;
 
 	sgx_mutex_lock(&drv->reclaimer_lock);
 	sgx_lru_drain_pending_locked(drv);
+	if (stuck_only)
+		at = drv->active_head;
 	while (n < SGX_NR_TO_SCAN) {
 		struct sgx_epc_page *epc;
 		struct sgx_encl_page *entry;
 
-		if (drv->active_head == SGX_EPC_NONE)
-			break;
-		if (stuck_only && !(drv->epc_pages[drv->active_head].flags & SGX_EPC_PAGE_STUCK))
-			break;
-		epc = sgx_lru_pop_head_locked(drv);
+		if (stuck_only) {
+			while (at != SGX_EPC_NONE && !(drv->epc_pages[at].flags & SGX_EPC_PAGE_STUCK))
+				at = drv->epc_pages[at].lru_next;
+			if (at == SGX_EPC_NONE)
+				break;
+			epc = &drv->epc_pages[at];
+			at = epc->lru_next;
+			sgx_lru_del_locked(drv, epc);
+		} else {
+			epc = sgx_lru_pop_head_locked(drv);
+			if (!epc)
+				break;
+		}
 		epc->flags &= (uint16_t)~SGX_EPC_PAGE_STUCK;
 		entry = epc->owner;
 		if (!sgx_encl_get_unless_zero(entry->encl)) {
@@ -136,13 +152,18 @@ static unsigned int isolate(struct sgx_driver *drv, struct victim *v, bool stuck
 	return n;
 }
 
-/* Put an isolated page back: at the tail (second chance), or at the head, stuck. */
+/*
+ * Put an isolated page back at the tail: a second chance, or blocked
+ * ("stuck") to be tried again when the clock hand comes round - not at the
+ * head, where pages of an enclave whose threads stay inside would hold up
+ * every pass.
+ */
 static void put_back(struct sgx_driver *drv, struct victim *v, bool stuck)
 {
 	sgx_mutex_lock(&drv->reclaimer_lock);
 	if (stuck)
 		v->epc->flags |= SGX_EPC_PAGE_STUCK;
-	sgx_lru_add_locked(drv, v->epc, stuck);
+	sgx_lru_add_locked(drv, v->epc, false);
 	sgx_mutex_unlock(&drv->reclaimer_lock);
 	v->done = true;
 }
@@ -254,14 +275,28 @@ static unsigned int ewb_round(struct sgx_driver *drv, struct sgx_encl *encl, str
 	return left;
 }
 
-/* The kick hook, read under its lock; false if none is set. */
-static bool get_kick(struct sgx_driver *drv, sgx_kick_fn *fn, void **ctx)
+/*
+ * Call the kick hook, if one is set, for the enclave whose SECS is
+ * @secs_index; counted in kick_users so that sgx_driver_set_kick() can
+ * wait for it. Context: no driver lock held. Return: whether it ran.
+ */
+static bool kick(struct sgx_driver *drv, uint64_t secs_index)
 {
+	sgx_kick_fn fn;
+	void *ctx;
+
 	sgx_mutex_lock(&drv->ksgxd_lock);
-	*fn = drv->kick;
-	*ctx = drv->kick_ctx;
+	fn = drv->kick;
+	ctx = drv->kick_ctx;
+	if (fn)
+		atomic_fetch_add_explicit(&drv->kick_users, 1, memory_order_relaxed);
 	sgx_mutex_unlock(&drv->ksgxd_lock);
-	return *fn != NULL;
+	if (!fn)
+		return false;
+	sgx_stat_inc(&drv->st_kicks);
+	fn(ctx, secs_index);
+	atomic_fetch_sub_explicit(&drv->kick_users, 1, memory_order_release);
+	return true;
 }
 
 /*
@@ -273,9 +308,7 @@ static unsigned int write_back(struct sgx_driver *drv, struct sgx_encl *encl, st
 {
 	unsigned int round, left = 0, i, secs_freed = 0;
 	bool tracked = false;
-	sgx_kick_fn kick;
 	uint64_t secs_index = 0;
-	void *kick_ctx;
 
 	for (round = 0; round < SGX_EWB_ROUNDS; round++) {
 		sgx_mutex_lock(&encl->lock);
@@ -292,10 +325,8 @@ static unsigned int write_back(struct sgx_driver *drv, struct sgx_encl *encl, st
 		if (left)
 			secs_index = sgx_epc_index(drv, encl->secs.epc_page);
 		sgx_mutex_unlock(&encl->lock);
-		if (!left || round + 1 == SGX_EWB_ROUNDS || !get_kick(drv, &kick, &kick_ctx))
+		if (!left || round + 1 == SGX_EWB_ROUNDS || !kick(drv, secs_index))
 			break;
-		sgx_stat_inc(&drv->st_kicks);
-		kick(kick_ctx, secs_index);
 	}
 	/* Still pending: blocked, back on the list to be retried. */
 	for (i = 0; i < n; i++) {

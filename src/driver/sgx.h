@@ -138,10 +138,11 @@ struct sgx_driver {
 	/* Enclaves whose EAUG reserve wants refilling: a lock-free stack as
 	 * lru_pending, through sgx_encl.refill_next; each holds a reference. */
 	_Atomic(struct sgx_encl *) refill_head;
-	/* ksgxd_lock protects: kick, kick_ctx. */
+	/* ksgxd_lock protects: kick, kick_ctx. kick_users: calls running. */
 	struct sgx_mutex ksgxd_lock;
 	sgx_kick_fn kick;
 	void *kick_ctx;
+	atomic_uint kick_users;
 
 	/* ---- address space (vma.c) ---- */
 	/* mm_lock protects: vmas, nr_vmas, vma_cap (sorted, non-overlapping). */
@@ -267,11 +268,13 @@ int sgx_unmark_page_reclaimable(struct sgx_driver *drv, struct sgx_epc_page *pag
  * Active-list primitives for reclaim.c. Context: reclaimer_lock held.
  * sgx_lru_drain_pending_locked() moves lru_pending onto the list;
  * sgx_lru_pop_head_locked() isolates the head page (still TRACKED), or
- * returns NULL; sgx_lru_add_locked() appends an isolated page at the tail,
- * or at the head with @head.
+ * returns NULL; sgx_lru_del_locked() isolates @page, which is on the list;
+ * sgx_lru_add_locked() appends an isolated page at the tail, or at the
+ * head with @head.
  */
 void sgx_lru_drain_pending_locked(struct sgx_driver *drv);
 struct sgx_epc_page *sgx_lru_pop_head_locked(struct sgx_driver *drv);
+void sgx_lru_del_locked(struct sgx_driver *drv, struct sgx_epc_page *page);
 void sgx_lru_add_locked(struct sgx_driver *drv, struct sgx_epc_page *page, bool head);
 
 /* ---- reclaim.c ----------------------------------------------------------- */
