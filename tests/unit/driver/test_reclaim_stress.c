@@ -195,6 +195,8 @@ static void *lp_main(void *arg)
 	hw_lp_init(&t->lp, t->d->t.hw, sgx_translate, t->d->drv);
 	block_usr1(true);
 	while (!atomic_load(&t->stop)) {
+		/* Outside enclave mode here: whatever was asked so far is done. */
+		atomic_store(&t->ack, atomic_load(&t->req));
 		ret = resume ? enclu_eresume(&t->lp, t->e->base, AEP, 0, 0, &in, NULL, 0) :
 			       enclu_eenter(&t->lp, t->e->base, AEP, 0, 0, &in);
 		if (ret == SGX_FAULT_PF) {
@@ -219,7 +221,6 @@ static void *lp_main(void *arg)
 		atomic_store(&t->window, 0);
 		if (t->lp.in_enclave && enclu_eexit(&t->lp, &rcx))
 			atomic_fetch_add(&t->errors, 1);
-		atomic_store(&t->ack, atomic_load(&t->req));
 	}
 	atomic_store(&t->alive, false);
 	return NULL;
