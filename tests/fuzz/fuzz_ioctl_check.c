@@ -383,6 +383,9 @@ void fz_check(struct fz *fz)
 	}
 	for (k = 0; k < drv->nr_vmas; k++)
 		add_encl(&w, drv->vmas[k]->encl);
+	/* An enclave waiting for ksgxd's refill is alive on that reference alone. */
+	for (struct sgx_encl *q = atomic_load(&drv->refill_head); q; q = q->refill_next)
+		add_encl(&w, q);
 	for (k = 0; k < w.nr_encls; k++)
 		check_encl(&w, w.encls[k]);
 	check_refs(&w);
