@@ -401,51 +401,64 @@ int sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr, struct sgx_encl_pag
 
 /* ---- EAUG reserve --------------------------------------------------------- */
 
-void sgx_encl_refill(struct sgx_encl *encl)
+/* Top up the EAUG reserve. Context: encl->lock held; may allocate. */
+static void refill_locked(struct sgx_encl *encl)
 {
 	struct sgx_driver *drv = encl->drv;
 
 	if (!drv->sgx2 || !sgx_encl_test_flag(encl, SGX_ENCL_CREATED))
 		return;
-	/* encl->lock is no leaf lock: allocating under it is fine (not signal context). */
-	sgx_mutex_lock(&encl->lock);
 	while (encl->nr_rsv_entries < SGX_ENCL_RESERVE_ENTRIES) {
 		struct sgx_encl_page *p = calloc(1, sizeof(*p));
 
 		if (!p)
-			goto out_unlock;
+			return;
 		encl->rsv_entries[encl->nr_rsv_entries++] = p;
 		atomic_fetch_add_explicit(&drv->st_meta_bytes, sizeof(*p), memory_order_relaxed);
 	}
 	if (!encl->rsv_va) {
 		encl->rsv_va = calloc(1, sizeof(*encl->rsv_va));
 		if (!encl->rsv_va)
-			goto out_unlock;
+			return;
 		INIT_LIST_HEAD(&encl->rsv_va->list);
 		atomic_fetch_add_explicit(&drv->st_meta_bytes, sizeof(*encl->rsv_va),
 					  memory_order_relaxed);
 	}
 	(void)!sgx_page_array_refill(&encl->page_array);
-out_unlock:
+}
+
+void sgx_encl_refill(struct sgx_encl *encl)
+{
+	/* encl->lock is no leaf lock: allocating under it is fine (not signal context). */
+	sgx_mutex_lock(&encl->lock);
+	refill_locked(encl);
 	sgx_mutex_unlock(&encl->lock);
 }
 
-void sgx_encl_request_refill(struct sgx_encl *encl)
+void sgx_encl_service(struct sgx_encl *encl)
+{
+	sgx_mutex_lock(&encl->lock);
+	refill_locked(encl);
+	sgx_encl_backing_flush(encl);
+	sgx_mutex_unlock(&encl->lock);
+}
+
+void sgx_encl_request_service(struct sgx_encl *encl)
 {
 	struct sgx_driver *drv = encl->drv;
 	struct sgx_encl *head;
 
-	if (atomic_exchange_explicit(&encl->refill_queued, true, memory_order_acq_rel))
+	if (atomic_exchange_explicit(&encl->svc_queued, true, memory_order_acq_rel))
 		return;
 	/* The caller holds a reference (a VMA's), so this one cannot be the first. */
 	sgx_encl_get(encl);
-	head = atomic_load_explicit(&drv->refill_head, memory_order_relaxed);
+	head = atomic_load_explicit(&drv->svc_head, memory_order_relaxed);
 	do {
-		encl->refill_next = head;
-	} while (!atomic_compare_exchange_weak_explicit(&drv->refill_head, &head, encl,
+		encl->svc_next = head;
+	} while (!atomic_compare_exchange_weak_explicit(&drv->svc_head, &head, encl,
 							memory_order_release,
 							memory_order_relaxed));
-	sgx_wake_ksgxd(drv, SGX_KSGXD_REFILL);
+	sgx_wake_ksgxd(drv, SGX_KSGXD_SERVICE);
 }
 
 unsigned int sgx_encl_epcm_prot(struct sgx_encl *encl, const struct sgx_encl_page *entry)

@@ -62,6 +62,8 @@ enum sgx_encl_flags {
 
 /* Entries the fault handler's EAUG may take without allocating. */
 #define SGX_ENCL_RESERVE_ENTRIES        16
+/* Backing pages the fault handler leaves to ksgxd to free (backing.c). */
+#define SGX_ENCL_PUNCH_MAX              64
 
 /*
  * The kernel's struct sgx_va_page; renamed because arch/ uses that name for
@@ -111,18 +113,27 @@ struct sgx_encl {
 	uint64_t backing_map_size;
 	uint64_t *pcmd_used;
 	uint64_t backing_bytes;
+	/*
+	 * Backing indices ELDU'd by the fault handler whose blob (and maybe
+	 * PCMD page) still waits to be freed by a normal path: fallocate()
+	 * costs more than the rest of a fault-in (see backing.c). Each index
+	 * at most once; all of them resident (EWB takes its index back).
+	 */
+	uint64_t punch[SGX_ENCL_PUNCH_MAX];
+	unsigned int nr_punch;
 
 	/*
 	 * EAUG reserve, under lock: the fault handler cannot allocate, so it
 	 * takes page entries, a VA page struct and page-array nodes (in
-	 * page_array) from here; normal paths refill (sgx_encl_refill()).
+	 * page_array) from here; normal paths refill (sgx_encl_service()).
 	 */
 	struct sgx_encl_page *rsv_entries[SGX_ENCL_RESERVE_ENTRIES];
 	unsigned int nr_rsv_entries;
 	struct sgx_encl_va_page *rsv_va;
-	/* Queued on drv->refill_head for ksgxd (holds a reference while so). */
-	atomic_bool refill_queued;
-	struct sgx_encl *refill_next;
+	/* Queued on drv->svc_head for ksgxd's sgx_encl_service() (holds a
+	 * reference while so). */
+	atomic_bool svc_queued;
+	struct sgx_encl *svc_next;
 };
 
 /* A mapping of enclave memory in this process: [start, end), page aligned. */
@@ -305,10 +316,18 @@ int sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr, struct sgx_encl_pag
 void sgx_encl_refill(struct sgx_encl *encl);
 
 /**
- * sgx_encl_request_refill() - ask ksgxd to refill the reserve (the fault
- * handler found it short). Context: any, signal handlers included.
+ * sgx_encl_service() - what the fault handler asked ksgxd for: refill the
+ * EAUG reserve and free the backing of pages it loaded.
+ * Context: no lock of this enclave held; may allocate.
  */
-void sgx_encl_request_refill(struct sgx_encl *encl);
+void sgx_encl_service(struct sgx_encl *encl);
+
+/**
+ * sgx_encl_request_service() - queue the enclave for sgx_encl_service() by
+ * ksgxd (reserve short, backing to free). Context: any, signal handlers
+ * included.
+ */
+void sgx_encl_request_service(struct sgx_encl *encl);
 
 /* Per-entry heap metadata, for the statistics. */
 #define SGX_ENCL_PAGE_META_BYTES sizeof(struct sgx_encl_page)
@@ -336,9 +355,10 @@ unsigned int sgx_encl_ewb(struct sgx_encl *encl, struct sgx_epc_page *epc, uint6
 
 /**
  * sgx_encl_eldu() - ELDU the evicted page @entry (or encl->secs) of backing
- * index @index into a fresh EPC page: the VA slot is freed, the backing
- * page's hole punched, the PCMD entry cleared and its PCMD page freed once
- * all 32 entries are empty and no reclaim of a page sharing it is in flight.
+ * index @index into a fresh EPC page: the VA slot is freed, the PCMD entry
+ * cleared, the backing page's hole punched and its PCMD page freed once
+ * all 32 entries are empty and no reclaim of a page sharing it is in
+ * flight - in signal context later, by sgx_encl_backing_flush().
  * Context: encl->lock held; with @sigctx, signal context safe.
  * Return: 0 and entry->epc_page set; -EBUSY (no EPC page now, or a
  * transient leaf conflict); -EFAULT (MAC failure: altered backing, PCMD or
@@ -346,6 +366,14 @@ unsigned int sgx_encl_ewb(struct sgx_encl *encl, struct sgx_epc_page *epc, uint6
  */
 int sgx_encl_eldu(struct sgx_encl *encl, struct sgx_encl_page *entry, uint64_t index,
 		  bool sigctx) __attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_backing_flush() - free the backing of the pages the fault
+ * handler loaded (hole punches, batched over neighbouring pages) and the
+ * PCMD pages that became empty.
+ * Context: encl->lock held; not in signal context.
+ */
+void sgx_encl_backing_flush(struct sgx_encl *encl);
 
 /**
  * sgx_encl_backing_release() - unmap and close the backing, account its bytes.

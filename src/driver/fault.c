@@ -133,7 +133,7 @@ static enum sgx_fault_result sgx_encl_eaug_page(struct sgx_vma *vma, struct sgx_
 		return SGX_FAULT_SIGBUS;
 	if (!encl->nr_rsv_entries || !sgx_page_array_spares_ok(&encl->page_array) ||
 	    (!(encl->page_cnt % SGX_VA_SLOT_COUNT) && !encl->rsv_va)) {
-		sgx_encl_request_refill(encl);
+		sgx_encl_request_service(encl);
 		return SGX_FAULT_RETRY;
 	}
 	/* The SECS first: EAUG needs it resident (v6.6's fix of that race). */
@@ -171,7 +171,7 @@ static enum sgx_fault_result sgx_encl_eaug_page(struct sgx_vma *vma, struct sgx_
 	encl->nr_rsv_entries--;
 	atomic_fetch_sub_explicit(&drv->st_meta_bytes, sizeof(*entry), memory_order_relaxed);
 	if (encl->nr_rsv_entries < SGX_ENCL_RESERVE_ENTRIES / 2)
-		sgx_encl_request_refill(encl);
+		sgx_encl_request_service(encl);
 	entry->epc_page = epc;
 	encl->secs_child_cnt++;
 	sgx_stat_page(drv, SGX_PT_REG, 1);

@@ -312,6 +312,9 @@ static unsigned int write_back(struct sgx_driver *drv, struct sgx_encl *encl, st
 
 	for (round = 0; round < SGX_EWB_ROUNDS; round++) {
 		sgx_mutex_lock(&encl->lock);
+		/* What the fault handler left to free, while we are here. */
+		if (!round)
+			sgx_encl_backing_flush(encl);
 		left = ewb_round(drv, encl, v, n);
 		if (left && !tracked) {
 			/* SGX_PREV_TRK_INCMPL or a conflict: kick, then again. */
@@ -383,17 +386,17 @@ void sgx_reclaim_direct(struct sgx_driver *drv)
 
 /* ---- ksgxd ------------------------------------------------------------------ */
 
-/* Refill the EAUG reserves the fault handler asked for. */
-static void do_refills(struct sgx_driver *drv)
+/* What the fault handler asked for: EAUG reserves, backing to free. */
+static void do_service(struct sgx_driver *drv)
 {
-	struct sgx_encl *encl = atomic_exchange_explicit(&drv->refill_head, NULL,
+	struct sgx_encl *encl = atomic_exchange_explicit(&drv->svc_head, NULL,
 							 memory_order_acquire);
 
 	while (encl) {
-		struct sgx_encl *next = encl->refill_next;
+		struct sgx_encl *next = encl->svc_next;
 
-		atomic_store_explicit(&encl->refill_queued, false, memory_order_release);
-		sgx_encl_refill(encl);
+		atomic_store_explicit(&encl->svc_queued, false, memory_order_release);
+		sgx_encl_service(encl);
 		sgx_encl_put(encl);
 		encl = next;
 	}
@@ -404,8 +407,8 @@ unsigned int sgx_ksgxd_step(struct sgx_driver *drv)
 	unsigned int work = atomic_exchange_explicit(&drv->ksgxd_work, 0, memory_order_seq_cst);
 	unsigned int freed = 0;
 
-	if (work & SGX_KSGXD_REFILL)
-		do_refills(drv);
+	if (work & SGX_KSGXD_SERVICE)
+		do_service(drv);
 	if (work & SGX_KSGXD_STUCK)
 		freed += reclaim_pass(drv, true);
 	if (sgx_should_reclaim(drv, drv->high_pages))
@@ -462,7 +465,7 @@ int sgx_ksgxd_start(struct sgx_driver *drv)
 	atomic_init(&drv->ksgxd_sleeping, false);
 	atomic_init(&drv->ksgxd_stop, false);
 	atomic_init(&drv->ksgxd_work, 0);
-	atomic_init(&drv->refill_head, NULL);
+	atomic_init(&drv->svc_head, NULL);
 	if (drv->cfg.manual_reclaim)
 		return 0;
 	ret = pthread_create(&drv->ksgxd, NULL, ksgxd, drv);
@@ -481,5 +484,5 @@ void sgx_ksgxd_stop(struct sgx_driver *drv)
 		drv->ksgxd_running = false;
 	}
 	/* Queued refills hold enclave references. */
-	do_refills(drv);
+	do_service(drv);
 }

@@ -61,7 +61,7 @@ void sgx_bug(const char *file, int line, const char *cond) __attribute__((noretu
 #define SGX_EPC_NONE UINT32_MAX
 
 /* ksgxd requests (sgx_driver.ksgxd_work), besides "free pages are low". */
-#define SGX_KSGXD_REFILL        (1u << 0)   /* enclaves queued on refill_head */
+#define SGX_KSGXD_SERVICE        (1u << 0)   /* enclaves queued on svc_head */
 #define SGX_KSGXD_STUCK         (1u << 1)   /* retry written-back-pending pages */
 
 /*
@@ -136,8 +136,8 @@ struct sgx_driver {
 	atomic_bool ksgxd_stop;
 	_Atomic unsigned int ksgxd_work;        /* SGX_KSGXD_* requests */
 	/* Enclaves whose EAUG reserve wants refilling: a lock-free stack as
-	 * lru_pending, through sgx_encl.refill_next; each holds a reference. */
-	_Atomic(struct sgx_encl *) refill_head;
+	 * lru_pending, through sgx_encl.svc_next; each holds a reference. */
+	_Atomic(struct sgx_encl *) svc_head;
 	/* ksgxd_lock protects: kick, kick_ctx. kick_users: calls running. */
 	struct sgx_mutex ksgxd_lock;
 	sgx_kick_fn kick;

@@ -283,10 +283,18 @@ static void check_encl(struct walk *w, struct sgx_encl *encl)
 		uint64_t pcmd = popcount_words(encl->pcmd_used, (nr_pcmd + 63) / 64);
 		struct stat stt;
 
-		FZ_CHECK(encl->backing_bytes == (nr_evicted + pcmd) * SGX_PAGE_SIZE,
-			 "backing counted %llu bytes for %llu pages and %llu PCMD pages",
+		/* Pages the fault handler loaded keep theirs until ksgxd frees it. */
+		FZ_CHECK(encl->backing_bytes == (nr_evicted + encl->nr_punch + pcmd) * SGX_PAGE_SIZE,
+			 "backing counted %llu bytes for %llu pages, %u to free, %llu PCMD pages",
 			 (unsigned long long)encl->backing_bytes, (unsigned long long)nr_evicted,
-			 (unsigned long long)pcmd);
+			 encl->nr_punch, (unsigned long long)pcmd);
+		for (k = 0; k < encl->nr_punch; k++) {
+			struct sgx_encl_page *q = encl->punch[k] == encl->size >> SGX_PAGE_SHIFT ?
+				&encl->secs : sgx_page_array_load(&encl->page_array, encl->punch[k]);
+
+			FZ_CHECK(!q || q->epc_page, "backing index %llu to free, its page is out",
+				 (unsigned long long)encl->punch[k]);
+		}
 		FZ_CHECK(!fstat(encl->backing, &stt), "fstat backing");
 		if (shmem_small_pages())
 			FZ_CHECK((uint64_t)stt.st_blocks * 512 == encl->backing_bytes,
@@ -294,7 +302,8 @@ static void check_encl(struct walk *w, struct sgx_encl *encl)
 				 (unsigned long long)stt.st_blocks * 512,
 				 (unsigned long long)encl->backing_bytes);
 	} else {
-		FZ_CHECK(!nr_evicted && !encl->backing_bytes, "evicted pages without backing");
+		FZ_CHECK(!nr_evicted && !encl->backing_bytes && !encl->nr_punch,
+			 "evicted pages without backing");
 	}
 	w->backing_bytes += encl->backing_bytes;
 	for (k = 0; k < encl->nr_rsv_entries; k++)
@@ -316,7 +325,7 @@ static void check_refs(struct walk *w)
 		for (k = 0; k < drv->nr_vmas; k++)
 			refs += drv->vmas[k]->encl == w->encls[i];
 		/* A refill queued for ksgxd holds one. */
-		refs += atomic_load(&w->encls[i]->refill_queued);
+		refs += atomic_load(&w->encls[i]->svc_queued);
 		FZ_CHECK(atomic_load(&w->encls[i]->refcount) == refs,
 			 "enclave %p: refcount %ld, %ld holders", (void *)w->encls[i],
 			 (long)atomic_load(&w->encls[i]->refcount), refs);
@@ -384,7 +393,7 @@ void fz_check(struct fz *fz)
 	for (k = 0; k < drv->nr_vmas; k++)
 		add_encl(&w, drv->vmas[k]->encl);
 	/* An enclave waiting for ksgxd's refill is alive on that reference alone. */
-	for (struct sgx_encl *q = atomic_load(&drv->refill_head); q; q = q->refill_next)
+	for (struct sgx_encl *q = atomic_load(&drv->svc_head); q; q = q->svc_next)
 		add_encl(&w, q);
 	for (k = 0; k < w.nr_encls; k++)
 		check_encl(&w, w.encls[k]);
