@@ -342,16 +342,39 @@ void sgx_encl_request_service(struct sgx_encl *encl);
  */
 int sgx_encl_backing_prepare(struct sgx_encl *encl) __attribute__((warn_unused_result));
 
+/*
+ * EWB output on its way to the memfd: EWB encrypts into @buf, then
+ * sgx_encl_backing_write() writes runs of neighbouring pages with one
+ * pwritev() each. A write into a hole of the memfd through its mapping
+ * costs a page fault and a zeroed page on top of the allocation; pwritev
+ * of whole pages costs neither (see backing.c).
+ */
+struct sgx_ewb_batch {
+	uint8_t *buf;                   /* SGX_NR_TO_SCAN pages, page aligned */
+	uint64_t index[SGX_NR_TO_SCAN]; /* backing index of each page in buf */
+	unsigned int n;
+};
+
 /**
  * sgx_encl_ewb() - EWB @epc, the page of backing index @index (ELRANGE
- * page, or size/4096 for the SECS), into the backing and a VA slot taken
- * here. On success the slot is recorded in *@desc (the VA offset bits) and
- * *@va_page; on failure the slot is given back.
+ * page, or size/4096 for the SECS), into the backing (through @batch if
+ * not NULL: then sgx_encl_backing_write() must follow before encl->lock
+ * is dropped) and a VA slot taken here. On success the slot is recorded
+ * in *@desc (the VA offset bits) and *@va_page; on failure the slot is
+ * given back.
  * Context: encl->lock held; the backing prepared.
  * Return: the EWB result (0, SGX_NOT_TRACKED, ...).
  */
 unsigned int sgx_encl_ewb(struct sgx_encl *encl, struct sgx_epc_page *epc, uint64_t index,
-			  uint64_t *desc, struct sgx_encl_va_page **va_page);
+			  uint64_t *desc, struct sgx_encl_va_page **va_page,
+			  struct sgx_ewb_batch *batch);
+
+/**
+ * sgx_encl_backing_write() - write what EWB left in @batch to the memfd
+ * and empty it.
+ * Context: encl->lock held, the same hold as the EWBs.
+ */
+void sgx_encl_backing_write(struct sgx_encl *encl, struct sgx_ewb_batch *batch);
 
 /**
  * sgx_encl_eldu() - ELDU the evicted page @entry (or encl->secs) of backing

@@ -54,6 +54,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -236,7 +237,7 @@ static unsigned int evict_secs(struct sgx_driver *drv, struct sgx_encl *encl)
 	if (!secs || encl->secs_child_cnt || !sgx_encl_test_flag(encl, SGX_ENCL_INITIALIZED))
 		return 0;
 	if (sgx_encl_ewb(encl, secs, encl->size >> SGX_PAGE_SHIFT, &encl->secs.desc,
-			 &encl->secs.va_page))
+			 &encl->secs.va_page, NULL))
 		return 0;       /* e.g. a child the driver does not know of: keep it */
 	encl->secs.epc_page = NULL;
 	sgx_stat_page(drv, SGX_PT_SECS, -1);
@@ -250,7 +251,7 @@ static unsigned int evict_secs(struct sgx_driver *drv, struct sgx_encl *encl)
  * Context: encl->lock held.
  */
 static unsigned int ewb_round(struct sgx_driver *drv, struct sgx_encl *encl, struct victim *v,
-			      unsigned int n)
+			      unsigned int n, struct sgx_ewb_batch *batch)
 {
 	unsigned int i, left = 0, ret;
 	uint64_t index;
@@ -261,7 +262,7 @@ static unsigned int ewb_round(struct sgx_driver *drv, struct sgx_encl *encl, str
 		if (!v[i].pending || entry->encl != encl)
 			continue;
 		index = (sgx_encl_page_addr(entry) - encl->base) >> SGX_PAGE_SHIFT;
-		ret = sgx_encl_ewb(encl, v[i].epc, index, &entry->desc, &entry->va_page);
+		ret = sgx_encl_ewb(encl, v[i].epc, index, &entry->desc, &entry->va_page, batch);
 		if (!ret) {
 			written_back(drv, &v[i]);
 		} else if (ret == SGX_NOT_TRACKED) {
@@ -272,6 +273,9 @@ static unsigned int ewb_round(struct sgx_driver *drv, struct sgx_encl *encl, str
 			put_back(drv, &v[i], true);
 		}
 	}
+	/* Out of the EPC only once in the backing: before the lock goes. */
+	if (batch)
+		sgx_encl_backing_write(encl, batch);
 	return left;
 }
 
@@ -304,7 +308,7 @@ static bool kick(struct sgx_driver *drv, uint64_t secs_index)
  * Return: SECS pages freed (0 or 1).
  */
 static unsigned int write_back(struct sgx_driver *drv, struct sgx_encl *encl, struct victim *v,
-			       unsigned int n)
+			       unsigned int n, struct sgx_ewb_batch *batch)
 {
 	unsigned int round, left = 0, i, secs_freed = 0;
 	bool tracked = false;
@@ -315,13 +319,13 @@ static unsigned int write_back(struct sgx_driver *drv, struct sgx_encl *encl, st
 		/* What the fault handler left to free, while we are here. */
 		if (!round)
 			sgx_encl_backing_flush(encl);
-		left = ewb_round(drv, encl, v, n);
+		left = ewb_round(drv, encl, v, n, batch);
 		if (left && !tracked) {
 			/* SGX_PREV_TRK_INCMPL or a conflict: kick, then again. */
 			tracked = !encls_etrack(drv->hw,
 						sgx_get_epc_virt_addr(drv, encl->secs.epc_page));
 			if (tracked)
-				left = ewb_round(drv, encl, v, n);
+				left = ewb_round(drv, encl, v, n, batch);
 		}
 		if (!left)
 			secs_freed = evict_secs(drv, encl);
@@ -345,12 +349,15 @@ static unsigned int write_back(struct sgx_driver *drv, struct sgx_encl *encl, st
 static unsigned int reclaim_pass(struct sgx_driver *drv, bool stuck_only)
 {
 	struct victim v[SGX_NR_TO_SCAN];
+	struct sgx_ewb_batch batch = { .n = 0 };
 	unsigned int n, i, freed = 0;
 
 	n = isolate(drv, v, stuck_only);
 	if (!n)
 		return 0;
 	sgx_stat_inc(&drv->st_reclaim_passes);
+	/* Without it, EWB writes through the backing's mapping (slower). */
+	batch.buf = aligned_alloc(SGX_PAGE_SIZE, SGX_NR_TO_SCAN * SGX_PAGE_SIZE);
 
 	for (i = 0; i < n; i++) {
 		struct sgx_encl *encl = v[i].entry->encl;
@@ -362,7 +369,9 @@ static unsigned int reclaim_pass(struct sgx_driver *drv, bool stuck_only)
 	/* Per enclave, in the order the pages came: each call clears its pending. */
 	for (i = 0; i < n; i++)
 		if (v[i].pending)
-			freed += write_back(drv, v[i].entry->encl, v, n);
+			freed += write_back(drv, v[i].entry->encl, v, n,
+					    batch.buf ? &batch : NULL);
+	free(batch.buf);
 	for (i = 0; i < n; i++) {
 		SGXEMU_BUG_ON(!v[i].done);
 		freed += v[i].freed;
