@@ -50,6 +50,17 @@ struct bench_lat bench_run(bench_fn fn, void *ctx, uint64_t iters)
 	return r;
 }
 
+struct bench_lat bench_lat_of(double *s, unsigned int n)
+{
+	struct bench_lat r;
+
+	qsort(s, n, sizeof(s[0]), cmp_double);
+	r.median_ns = s[n / 2];
+	r.p10_ns = s[n / 10];
+	r.p90_ns = s[n - 1 - n / 10];
+	return r;
+}
+
 static void json_sep(void)
 {
 	fputs(json_first ? "[\n  " : ",\n  ", json);
@@ -109,6 +120,22 @@ void bench_report_abs(const char *name, struct bench_lat v, double target_ns)
 		"\"target_ns\": %.1f}", name, v.median_ns, v.p10_ns, v.p90_ns, target_ns);
 }
 
+void bench_report_value(const char *name, double value, const char *unit, double target,
+			bool at_least)
+{
+	bool met = at_least ? value >= target : value <= target;
+
+	printf("%-28s %10.1f %s", name, value, unit);
+	if (target > 0)
+		printf("  (target %s %.0f: %s)", at_least ? ">=" : "<=", target, met ? "met" : "MISSED");
+	putchar('\n');
+	if (!json)
+		return;
+	json_sep();
+	fprintf(json, "{\"name\": \"%s\", \"value\": %.3f, \"unit\": \"%s\", \"%s\": %.3f}",
+		name, value, unit, at_least ? "target_min" : "target_max", target);
+}
+
 int bench_json_open(const char *path)
 {
 	json = fopen(path, "w");
@@ -149,6 +176,7 @@ int main(int argc, char **argv)
 	printf("sgxemu benchmarks: median per operation over %d samples, floor measured in this run\n",
 	       BENCH_SAMPLES);
 	bench_hw();
+	bench_reclaim();
 	bench_json_close();
 	if (json_path)
 		printf("figures written to %s\n", json_path);

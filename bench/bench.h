@@ -43,11 +43,23 @@ void bench_report_rate(const char *name, struct bench_lat v, const char *floor_n
 /* Report an absolute latency with an absolute target in ns (0: none). */
 void bench_report_abs(const char *name, struct bench_lat v, double target_ns);
 
+/* Median, p10 and p90 of @n samples (in ns per operation); sorts @s. */
+struct bench_lat bench_lat_of(double *s, unsigned int n);
+
+/*
+ * Report a quantity that is no time (a count, a size, a rate) with its
+ * @unit and a target: a maximum (@at_least false) or a minimum; @target
+ * <= 0: none.
+ */
+void bench_report_value(const char *name, double value, const char *unit, double target,
+			bool at_least);
+
 /* Open the JSON output (NULL: none) and close it, writing the array. */
 int bench_json_open(const char *path);
 void bench_json_close(void);
 
 /* Suites, one per layer. */
 void bench_hw(void);
+void bench_reclaim(void);
 
 #endif /* SGXEMU_BENCH_H */

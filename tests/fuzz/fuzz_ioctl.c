@@ -702,26 +702,19 @@ static void op_raw_ioctl(struct fz *fz, struct rd *r)
 /* Reclaim as ksgxd or an allocation would, at a point the input picks. */
 static void op_evict(struct fz *fz, struct rd *r)
 {
-	uint8_t how = u8(r);
+	uint8_t how = u8(r) & 3;
 	unsigned int i, freed = 0;
 
-	switch (how & 3) {
-	case 0:
-		freed = sgx_reclaim_pages(fz->drv);
-		break;
-	case 1:
+	if (how == 1)
 		freed = sgx_ksgxd_step(fz->drv);
-		break;
-	case 2:
-		for (i = 0; i < 32 && sgx_should_reclaim(fz->drv, fz->drv->high_pages); i++)
-			freed += sgx_reclaim_pages(fz->drv);
-		break;
-	case 3:
-		for (i = 0; i < 64 && atomic_load(&fz->drv->nr_active); i++)
-			freed += sgx_reclaim_pages(fz->drv);
-		break;
+	/* 0: one pass; 2: down to the high watermark; 3: all that goes. */
+	for (i = 0; how != 1 && i < (how ? 64u : 1u); i++) {
+		if ((how == 2 && !sgx_should_reclaim(fz->drv, fz->drv->high_pages)) ||
+		    !atomic_load(&fz->drv->nr_active))
+			break;
+		freed += sgx_reclaim_pages(fz->drv);
 	}
-	TRACE("evict %u: %u freed\n", how & 3, freed);
+	TRACE("evict %u: %u freed\n", how, freed);
 }
 
 /* ---- one input --------------------------------------------------------------- */
