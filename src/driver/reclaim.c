@@ -53,6 +53,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,6 +469,7 @@ static void *ksgxd(void *arg)
 
 int sgx_ksgxd_start(struct sgx_driver *drv)
 {
+	sigset_t all, old;
 	int ret;
 
 	atomic_init(&drv->ksgxd_seq, 0);
@@ -475,9 +477,18 @@ int sgx_ksgxd_start(struct sgx_driver *drv)
 	atomic_init(&drv->ksgxd_stop, false);
 	atomic_init(&drv->ksgxd_work, 0);
 	atomic_init(&drv->svc_head, NULL);
+	atomic_init(&drv->kick_users, 0);
 	if (drv->cfg.manual_reclaim)
 		return 0;
+	/*
+	 * ksgxd takes no asynchronous signals: the program's (a process-wide
+	 * SIGALRM, say) and the runtime's kicks are for threads that run
+	 * enclave or program code. The mask is inherited at creation.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = pthread_create(&drv->ksgxd, NULL, ksgxd, drv);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret)
 		return -ret;
 	drv->ksgxd_running = true;
