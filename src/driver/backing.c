@@ -208,6 +208,9 @@ unsigned int sgx_encl_ewb(struct sgx_encl *encl, struct sgx_epc_page *epc, uint6
 	bool allocated;
 
 	sgx_assert_held(&encl->lock);
+	for (unsigned int i = 0; i < encl->nr_punching; i++)
+		if (encl->punching[i] == index)
+			return SGX_ENCL_EWB_BUSY;
 	/* Still allocated from its last time out: EWB writes over it. */
 	allocated = unnote(encl, index);
 	SGXEMU_BUG_ON(!encl->backing_map || pcmd_off + sizeof(struct sgx_pcmd) > encl->backing_map_size);
@@ -346,6 +349,39 @@ static void punch_run(struct sgx_encl *encl, uint64_t first, uint64_t n)
 		account(encl, -(int64_t)(n * SGX_PAGE_SIZE));
 }
 
+/*
+ * Punch the sorted indices @p[0..@n) in runs. Return: pages freed.
+ * Context: encl->lock held, or the indices are in encl->punching.
+ */
+static uint64_t punch_runs(struct sgx_encl *encl, const uint64_t *p, unsigned int n)
+{
+	unsigned int i, run;
+	uint64_t freed = 0;
+
+	for (i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && p[i + run] == p[i] + run; run++)
+			;
+		if (punch(encl, p[i] * SGX_PAGE_SIZE, run * SGX_PAGE_SIZE))
+			freed += run;
+	}
+	return freed;
+}
+
+/* PCMD pages of sorted indices @p[0..@n) that may have emptied. Context: encl->lock held. */
+static void pcmd_free_all(struct sgx_encl *encl, const uint64_t *p, unsigned int n)
+{
+	uint64_t last = UINT64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t pcmd_page = pcmd_page_of(encl, p[i]);
+
+		if (pcmd_page != last)
+			pcmd_free(encl, p[i]);
+		last = pcmd_page;
+	}
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -355,28 +391,41 @@ static int cmp_u64(const void *a, const void *b)
 
 void sgx_encl_backing_flush(struct sgx_encl *encl)
 {
-	uint64_t *p = encl->punch, first, last_pcmd = UINT64_MAX;
-	unsigned int i, n = encl->nr_punch, run;
+	unsigned int n = encl->nr_punch;
 
 	sgx_assert_held(&encl->lock);
 	if (!n)
 		return;
-	qsort(p, n, sizeof(*p), cmp_u64);
-	for (i = 0; i < n; i += run) {
-		first = p[i];
-		for (run = 1; i + run < n && p[i + run] == first + run; run++)
-			;
-		punch_run(encl, first, run);
-	}
+	qsort(encl->punch, n, sizeof(uint64_t), cmp_u64);
+	account(encl, -(int64_t)(punch_runs(encl, encl->punch, n) * SGX_PAGE_SIZE));
 	encl->nr_punch = 0;
-	/* Then the PCMD pages that may have emptied (sorted: each once). */
-	for (i = 0; i < n; i++) {
-		uint64_t pcmd_page = pcmd_page_of(encl, p[i]);
+	pcmd_free_all(encl, encl->punch, n);
+}
 
-		if (pcmd_page != last_pcmd)
-			pcmd_free(encl, p[i]);
-		last_pcmd = pcmd_page;
-	}
+void sgx_encl_backing_flush_unlocked(struct sgx_encl *encl)
+{
+	unsigned int n;
+	uint64_t freed;
+
+	sgx_mutex_lock(&encl->lock);
+	n = encl->nr_punch;
+	/* One flusher at a time (ksgxd): nobody else fills punching. */
+	SGXEMU_BUG_ON(encl->nr_punching);
+	memcpy(encl->punching, encl->punch, n * sizeof(uint64_t));
+	encl->nr_punching = n;
+	encl->nr_punch = 0;
+	sgx_mutex_unlock(&encl->lock);
+	if (!n)
+		return;
+
+	qsort(encl->punching, n, sizeof(uint64_t), cmp_u64);
+	freed = punch_runs(encl, encl->punching, n);
+
+	sgx_mutex_lock(&encl->lock);
+	account(encl, -(int64_t)(freed * SGX_PAGE_SIZE));
+	encl->nr_punching = 0;
+	pcmd_free_all(encl, encl->punching, n);
+	sgx_mutex_unlock(&encl->lock);
 }
 
 /* After a successful ELDU of backing index @index: free what it used. */

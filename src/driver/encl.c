@@ -439,8 +439,8 @@ void sgx_encl_service(struct sgx_encl *encl)
 {
 	sgx_mutex_lock(&encl->lock);
 	refill_locked(encl);
-	sgx_encl_backing_flush(encl);
 	sgx_mutex_unlock(&encl->lock);
+	sgx_encl_backing_flush_unlocked(encl);
 }
 
 void sgx_encl_request_service(struct sgx_encl *encl)

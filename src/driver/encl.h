@@ -121,6 +121,12 @@ struct sgx_encl {
 	 */
 	uint64_t punch[SGX_ENCL_PUNCH_MAX];
 	unsigned int nr_punch;
+	/*
+	 * Indices ksgxd is punching right now without the lock (see
+	 * sgx_encl_backing_flush_unlocked()); EWB leaves those pages alone.
+	 */
+	uint64_t punching[SGX_ENCL_PUNCH_MAX];
+	unsigned int nr_punching;
 
 	/*
 	 * EAUG reserve, under lock: the fault handler cannot allocate, so it
@@ -397,6 +403,20 @@ int sgx_encl_eldu(struct sgx_encl *encl, struct sgx_encl_page *entry, uint64_t i
  * Context: encl->lock held; not in signal context.
  */
 void sgx_encl_backing_flush(struct sgx_encl *encl);
+
+/**
+ * sgx_encl_backing_flush_unlocked() - the same for ksgxd, holding the
+ * enclave lock only to take the indices and to account: the hole punches
+ * (tens of microseconds for a batch) run without it, so faults on the
+ * enclave do not retry meanwhile. EWB of a page being punched then is
+ * refused (its pass puts the page back); PCMD pages are freed under the
+ * lock, where EWB cannot write one at the same time.
+ * Context: no lock of this enclave held; not in signal context.
+ */
+void sgx_encl_backing_flush_unlocked(struct sgx_encl *encl);
+
+/* sgx_encl_ewb()'s answer for a page whose backing is being punched. */
+#define SGX_ENCL_EWB_BUSY 0xffffu
 
 /**
  * sgx_encl_backing_release() - unmap and close the backing, account its bytes.

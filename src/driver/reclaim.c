@@ -268,6 +268,10 @@ static unsigned int ewb_round(struct sgx_driver *drv, struct sgx_encl *encl, str
 			written_back(drv, &v[i]);
 		} else if (ret == SGX_NOT_TRACKED) {
 			left++;
+		} else if (ret == SGX_ENCL_EWB_BUSY) {
+			/* ksgxd is punching its old backing: blocked, tried later. */
+			v[i].pending = false;
+			put_back(drv, &v[i], true);
 		} else {
 			/* A leaf conflict (#GP) or worse: blocked, retried later. */
 			v[i].pending = false;
