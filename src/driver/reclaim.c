@@ -41,14 +41,25 @@
  * since the last pass zapped it (or since it was loaded without being
  * mapped), so it is evicted, and its zap costs nothing: it is not mapped.
  *
- * Cost, measured by `make bench` (reclaim_aging_*): clearing a young page
- * is one mmap() over it, ~2.5 us; if the page is used again, the refault
- * costs a SIGSEGV round trip plus one mmap to map it back (~6 us, with no
- * ELDU: the page is still resident). So a page in active use pays about
- * 8 us per pass of the clock hand that reaches it, and only under EPC
- * pressure (passes run only below the watermarks); pages not in use pay
- * nothing. Zapping also splits the merged VMAs of neighbouring pages,
- * which mapping them again merges back.
+ * Cost, measured by `make bench` (aging_*, 2-vCPU KVM guest): clearing a
+ * young page is one mmap() over it, 3.4 us (the floor, one anonymous
+ * mmap(MAP_FIXED), 2.9 us); if the page is used again, the refault costs
+ * a SIGSEGV round trip and one mmap to map it back, 7.4-8.0 us (floor
+ * 7.1-8.3 us; no ELDU: the page is still resident). So a page in active
+ * use pays about 11 us each time the clock hand reaches it, and only under
+ * EPC pressure (passes run only below the watermarks); pages not in use
+ * pay nothing, and their eviction then needs no zap. Zapping splits the
+ * merged VMAs of neighbouring pages, which mapping them again merges back.
+ *
+ * Measured and not taken: MADV_DONTNEED on the page's EPC mapping (the
+ * VMA stays) and the "present" bit of /proc/self/pagemap as the accessed
+ * bit. Clearing costs 1.1 us, a refault is a kernel minor fault (0.9 us,
+ * no signal), reading the bits 28 ns a page - about 5x cheaper for pages
+ * in active use. But a read fault maps 16 neighbouring pages at once
+ * (fault-around on shmem), so one access makes its neighbours look used;
+ * every eviction then needs a zap (2.5-3.4 us); and the bits depend on
+ * the kernel's fault-around policy, which the reference model of the
+ * tests cannot mirror. Worth revisiting if aging shows up in profiles.
  */
 #include <errno.h>
 #include <linux/futex.h>
