@@ -115,6 +115,22 @@ void bench_report_abs(const char *name, struct bench_lat v, double target_ns)
 		"\"target_ns\": %.1f}", name, v.median_ns, v.p10_ns, v.p90_ns, target_ns);
 }
 
+void bench_report_value(const char *name, double value, const char *unit, double target,
+			bool at_least)
+{
+	bool met = at_least ? value >= target : value <= target;
+
+	printf("%-28s %10.1f %s", name, value, unit);
+	if (target > 0)
+		printf("  (target %s %.0f: %s)", at_least ? ">=" : "<=", target, met ? "met" : "MISSED");
+	putchar('\n');
+	if (!json)
+		return;
+	json_sep();
+	fprintf(json, "{\"name\": \"%s\", \"value\": %.3f, \"unit\": \"%s\", \"%s\": %.3f}",
+		name, value, unit, at_least ? "target_min" : "target_max", target);
+}
+
 int bench_json_open(const char *path)
 {
 	json = fopen(path, "w");
@@ -139,6 +155,7 @@ static const struct {
 	{ "hw",     bench_hw },
 	{ "driver", bench_driver },
 	{ "runtime", bench_runtime },
+	{ "reclaim", bench_reclaim },
 };
 
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))

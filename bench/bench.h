@@ -50,6 +50,14 @@ void bench_report_rate(const char *name, struct bench_lat v, const char *floor_n
 /* Report an absolute latency with an absolute target in ns (0: none). */
 void bench_report_abs(const char *name, struct bench_lat v, double target_ns);
 
+/*
+ * Report a quantity that is no time (a count, a size, a rate) with its
+ * @unit and a target: a maximum (@at_least false) or a minimum; @target
+ * <= 0: none.
+ */
+void bench_report_value(const char *name, double value, const char *unit, double target,
+			bool at_least);
+
 /* Open the JSON output (NULL: none) and close it, writing the array. */
 int bench_json_open(const char *path);
 void bench_json_close(void);
@@ -58,5 +66,6 @@ void bench_json_close(void);
 void bench_hw(void);
 void bench_driver(void);
 void bench_runtime(void);
+void bench_reclaim(void);
 
 #endif /* SGXEMU_BENCH_H */

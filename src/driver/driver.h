@@ -36,6 +36,15 @@ struct sgx_driver_config {
 	 * owned: it must outlive the driver.
 	 */
 	struct policy *policy;
+	/*
+	 * No ksgxd thread: pages are reclaimed only by allocations that may
+	 * block (direct reclaim) and by whoever calls the driver-private
+	 * sgx_reclaim_pages()/sgx_ksgxd_step(). For deterministic tests and
+	 * single-threaded embedders; the fault handler still never blocks,
+	 * so with nothing free it answers SGX_FAULT_RETRY until someone
+	 * reclaims.
+	 */
+	bool manual_reclaim;
 };
 
 /**
@@ -49,11 +58,24 @@ int sgx_driver_create(struct hw_platform *hw, const struct sgx_driver_config *cf
 		      struct sgx_driver **out) __attribute__((warn_unused_result));
 
 /**
- * sgx_driver_destroy() - unmap every enclave mapping and release every file
- * still open (the caller must not use them afterwards); all EPC comes back.
+ * sgx_driver_destroy() - stop ksgxd, unmap every enclave mapping and
+ * release every file still open (the caller must not use them
+ * afterwards); all EPC comes back.
  * Context: no other thread uses the driver any more.
  */
 void sgx_driver_destroy(struct sgx_driver *drv);
+
+/* Force every logical processor inside the enclave whose SECS is EPC page
+ * @secs_index through an AEX; return once each has left enclave mode at
+ * least once since the call. Context: no driver lock held; may block. */
+typedef void (*sgx_kick_fn)(void *ctx, uint64_t secs_index);
+/*
+ * sgx_driver_set_kick() - install (or, with @fn NULL, remove) the kick
+ * hook the reclaimer calls when EWB stays SGX_NOT_TRACKED. Returns once no
+ * call of the previous hook is running. Without a hook, such pages wait on
+ * the LRU until the threads inside have left by themselves.
+ */
+void sgx_driver_set_kick(struct sgx_driver *drv, sgx_kick_fn fn, void *ctx);
 
 /* ---- file operations ---------------------------------------------------- */
 
@@ -121,11 +143,13 @@ int sgx_mprotect(struct sgx_driver *drv, void *addr, size_t len, int prot)
 	__attribute__((warn_unused_result));
 
 /**
- * sgx_munmap() - unmap the enclave mappings inside the range (munmap()ed
- * here, under the enclave locks); the caller still munmaps the range for
- * whatever else lives there. Any other call that replaces mappings in an
- * enclave range (MAP_FIXED mmap of something else, mremap) must call this
- * first, or the driver's idea of what is mapped goes stale.
+ * sgx_munmap() - take the enclave mappings inside the range away, under
+ * the enclave locks: the driver forgets them and leaves an inaccessible
+ * PROT_NONE placeholder - not a hole, which another thread's mmap could
+ * take before the caller's munmap would then destroy it. The caller still
+ * munmaps the range (or maps over it). Any other call that replaces
+ * mappings in an enclave range (MAP_FIXED mmap of something else, mremap)
+ * must call this first, or the driver's idea of what is mapped goes stale.
  * Return: 1 if nothing of the driver's was there, 0 otherwise, -EINVAL,
  * -ENOMEM (a split exceeded vm.max_map_count).
  */
@@ -212,6 +236,21 @@ struct sgx_driver_stats {
 	uint64_t faults, faults_reported;
 	/* Filled by the reclaimer. */
 	uint64_t ewb, eldu, eaug, reclaim_passes, backing_bytes;
+	uint64_t aged;                  /* young pages given a second chance */
+	uint64_t kicks;                 /* kick hook calls (the kernel's IPIs) */
+	uint64_t not_tracked;           /* pages whose EWB stayed SGX_NOT_TRACKED */
+	uint64_t eldu_failures;         /* pages that failed to load (SIGBUS) */
+	/*
+	 * Memory overhead: sgxemu's own bytes per EPC page, fixed at start
+	 * (driver struct sgx_epc_page and free bitmaps, hw EPCM and page
+	 * state), and the heap metadata that grows with enclaves (page
+	 * entries, page-array nodes, VA page structs, EAUG reserves), next
+	 * to the enclave pages that exist (resident or evicted).
+	 */
+	uint64_t epc_pages;
+	uint64_t metadata_per_epc_page;
+	uint64_t metadata_encl_bytes;
+	uint64_t encl_pages;
 };
 
 void sgx_driver_stats(struct sgx_driver *drv, struct sgx_driver_stats *st);

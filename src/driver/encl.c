@@ -60,10 +60,50 @@ bool sgx_encl_get_unless_zero(struct sgx_encl *encl)
 }
 
 /*
- * The last reference is gone: no file, no mapping (so no PTE either), and
- * the reclaimer only ever holds pages of enclaves it could get a reference
- * on. Everything here runs without contention; the lock is taken for the
- * assertions of the helpers.
+ * An evicted SECS must come back to be EREMOVEd: until then the CPU keeps
+ * the enclave's hidden state for it (hardware keeps it in the page). Make
+ * room first if the EPC is full. Context: no lock of @encl held.
+ */
+static void release_make_room(struct sgx_encl *encl)
+{
+	struct sgx_driver *drv = encl->drv;
+	unsigned int tries;
+
+	if (encl->secs.epc_page || !encl->secs.va_page)
+		return;
+	for (tries = 0; tries < 64; tries++) {
+		if (atomic_load_explicit(&drv->nr_free_pages, memory_order_relaxed) ||
+		    !atomic_load_explicit(&drv->nr_active, memory_order_relaxed))
+			return;
+		(void)sgx_reclaim_pages(drv);
+	}
+}
+
+/* Give back what is left of the EAUG reserve. Context: encl->lock held. */
+static void reserve_free(struct sgx_encl *encl)
+{
+	struct sgx_driver *drv = encl->drv;
+
+	while (encl->nr_rsv_entries) {
+		free(encl->rsv_entries[--encl->nr_rsv_entries]);
+		atomic_fetch_sub_explicit(&drv->st_meta_bytes, sizeof(struct sgx_encl_page),
+					  memory_order_relaxed);
+	}
+	if (encl->rsv_va) {
+		free(encl->rsv_va);
+		encl->rsv_va = NULL;
+		atomic_fetch_sub_explicit(&drv->st_meta_bytes, sizeof(struct sgx_encl_va_page),
+					  memory_order_relaxed);
+	}
+}
+
+/*
+ * The last reference is gone: no file, no mapping (so no PTE either), no
+ * queued refill, and no reclaim pass (a pass works only on pages of
+ * enclaves it holds a reference on; one that finds the count at zero
+ * drops the page from the active list and leaves it to us). Pages a pass
+ * left blocked are on the active list like any other. Everything here
+ * runs without contention; the lock is taken for the assertions.
  */
 static void sgx_encl_release(struct sgx_encl *encl)
 {
@@ -71,27 +111,30 @@ static void sgx_encl_release(struct sgx_encl *encl)
 	struct sgx_encl_page *entry;
 	struct sgx_encl_va_page *va_page;
 	uint64_t index = 0;
+	int ret;
 
+	release_make_room(encl);
 	sgx_mutex_lock(&encl->lock);
 	while ((entry = sgx_page_array_find(&encl->page_array, &index, UINT64_MAX))) {
 		if (entry->epc_page) {
-			/* The reclaimer holds it: it will deal with page and entry. */
-			if (sgx_unmark_page_reclaimable(drv, entry->epc_page)) {
-				index++;
-				continue;
-			}
+			ret = sgx_unmark_page_reclaimable(drv, entry->epc_page);
+			SGXEMU_BUG_ON(ret);
 			SGXEMU_BUG_ON(entry->pte & SGX_PTE_PROT_MASK);
 			if (sgx_encl_free_epc_page(drv, entry->epc_page))
 				sgx_stat_page(drv, entry->type, -1);
 			encl->secs_child_cnt--;
 			entry->epc_page = NULL;
 		}
+		/* Evicted: its VA slot goes with the VA pages, its blob with the backing. */
 		(void)sgx_page_array_erase(&encl->page_array, index);
 		free(entry);
 		index++;
 	}
 	sgx_page_array_destroy(&encl->page_array);
 
+	if (!encl->secs.epc_page && encl->secs.va_page &&
+	    sgx_encl_load_secs(encl, false))
+		fprintf(stderr, "sgxemu: an evicted SECS could not be reloaded to be removed\n");
 	/* Children first: EREMOVE of a SECS with children fails. */
 	if (!encl->secs_child_cnt && encl->secs.epc_page) {
 		if (sgx_encl_free_epc_page(drv, encl->secs.epc_page))
@@ -106,10 +149,11 @@ static void sgx_encl_release(struct sgx_encl *encl)
 			sgx_stat_page(drv, SGX_PT_VA, -1);
 		free(va_page);
 	}
+	reserve_free(encl);
+	atomic_fetch_sub_explicit(&drv->st_encl_pages, encl->page_cnt, memory_order_relaxed);
 	sgx_mutex_unlock(&encl->lock);
 
-	if (encl->backing >= 0)
-		close(encl->backing);
+	sgx_encl_backing_release(encl);
 	sgx_mutex_destroy(&encl->lock);
 	sgx_stat_dec(&drv->st_enclaves);
 	free(encl);
@@ -228,6 +272,7 @@ int sgx_encl_grow(struct sgx_encl *encl, bool reclaim, struct sgx_encl_va_page *
 		}
 	}
 	encl->page_cnt++;
+	atomic_fetch_add_explicit(&encl->drv->st_encl_pages, 1, memory_order_relaxed);
 	*va_out = va_page;
 	return 0;
 }
@@ -237,6 +282,7 @@ void sgx_encl_shrink(struct sgx_encl *encl, struct sgx_encl_va_page *va_page)
 	if (va_page && !list_empty(&va_page->list))
 		sgx_assert_held(&encl->lock);
 	encl->page_cnt--;
+	atomic_fetch_sub_explicit(&encl->drv->st_encl_pages, 1, memory_order_relaxed);
 	if (va_page) {
 		if (sgx_encl_free_epc_page(encl->drv, va_page->epc_page))
 			sgx_stat_page(encl->drv, SGX_PT_VA, -1);
@@ -297,19 +343,46 @@ bool sgx_encl_free_epc_page(struct sgx_driver *drv, struct sgx_epc_page *page)
 	return true;
 }
 
-int sgx_encl_load_entry(struct sgx_encl *encl, struct sgx_encl_page *entry, bool reclaim)
+int sgx_encl_load_secs(struct sgx_encl *encl, bool sigctx)
 {
+	int ret;
+
 	sgx_assert_held(&encl->lock);
-	(void)reclaim;
-	if (entry->epc_page)
-		return (entry->desc & SGX_ENCL_PAGE_BEING_RECLAIMED) ? -EBUSY : 0;
-	/*
-	 * SEAM (issue 5): ELDU the page back - the SECS first if it is out
-	 * too - into a page from sgx_alloc_epc_page(entry, @reclaim), free the
-	 * VA slot, secs_child_cnt++, mark it reclaimable. Nothing is evicted
-	 * yet, so an entry without an EPC page cannot exist.
-	 */
-	return -EFAULT;
+	if (encl->secs.epc_page)
+		return 0;
+	ret = sgx_encl_eldu(encl, &encl->secs, encl->size >> SGX_PAGE_SHIFT, sigctx);
+	if (!ret)
+		sgx_stat_page(encl->drv, SGX_PT_SECS, 1);
+	return ret;
+}
+
+int sgx_encl_load_entry(struct sgx_encl *encl, struct sgx_encl_page *entry, bool sigctx)
+{
+	struct sgx_driver *drv = encl->drv;
+	int ret;
+
+	sgx_assert_held(&encl->lock);
+	if (entry->epc_page) {
+		if (!(entry->desc & SGX_ENCL_PAGE_BEING_RECLAIMED))
+			return 0;
+		/* Being written out; if a pass left it blocked, have it retried. */
+		sgx_wake_ksgxd(drv, SGX_KSGXD_STUCK);
+		return -EBUSY;
+	}
+	ret = sgx_encl_load_secs(encl, sigctx);
+	if (ret)
+		return ret;
+	ret = sgx_encl_eldu(encl, entry, (sgx_encl_page_addr(entry) - encl->base) >> SGX_PAGE_SHIFT,
+			    sigctx);
+	if (ret)
+		return ret;
+	encl->secs_child_cnt++;
+	sgx_stat_page(drv, entry->type, 1);
+	if (sigctx)
+		sgx_mark_page_reclaimable_sigsafe(drv, entry->epc_page);
+	else
+		sgx_mark_page_reclaimable(drv, entry->epc_page);
+	return 0;
 }
 
 int sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr, struct sgx_encl_page **out)
@@ -319,11 +392,73 @@ int sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr, struct sgx_encl_pag
 
 	if (!entry)
 		return -EFAULT;
-	ret = sgx_encl_load_entry(encl, entry, true);
+	ret = sgx_encl_load_entry(encl, entry, false);
 	if (ret)
 		return ret;
 	*out = entry;
 	return 0;
+}
+
+/* ---- EAUG reserve --------------------------------------------------------- */
+
+/* Top up the EAUG reserve. Context: encl->lock held; may allocate. */
+static void refill_locked(struct sgx_encl *encl)
+{
+	struct sgx_driver *drv = encl->drv;
+
+	if (!drv->sgx2 || !sgx_encl_test_flag(encl, SGX_ENCL_CREATED))
+		return;
+	while (encl->nr_rsv_entries < SGX_ENCL_RESERVE_ENTRIES) {
+		struct sgx_encl_page *p = calloc(1, sizeof(*p));
+
+		if (!p)
+			return;
+		encl->rsv_entries[encl->nr_rsv_entries++] = p;
+		atomic_fetch_add_explicit(&drv->st_meta_bytes, sizeof(*p), memory_order_relaxed);
+	}
+	if (!encl->rsv_va) {
+		encl->rsv_va = calloc(1, sizeof(*encl->rsv_va));
+		if (!encl->rsv_va)
+			return;
+		INIT_LIST_HEAD(&encl->rsv_va->list);
+		atomic_fetch_add_explicit(&drv->st_meta_bytes, sizeof(*encl->rsv_va),
+					  memory_order_relaxed);
+	}
+	(void)!sgx_page_array_refill(&encl->page_array);
+}
+
+void sgx_encl_refill(struct sgx_encl *encl)
+{
+	/* encl->lock is no leaf lock: allocating under it is fine (not signal context). */
+	sgx_mutex_lock(&encl->lock);
+	refill_locked(encl);
+	sgx_mutex_unlock(&encl->lock);
+}
+
+void sgx_encl_service(struct sgx_encl *encl)
+{
+	sgx_mutex_lock(&encl->lock);
+	refill_locked(encl);
+	sgx_mutex_unlock(&encl->lock);
+	sgx_encl_backing_flush_unlocked(encl);
+}
+
+void sgx_encl_request_service(struct sgx_encl *encl)
+{
+	struct sgx_driver *drv = encl->drv;
+	struct sgx_encl *head;
+
+	if (atomic_exchange_explicit(&encl->svc_queued, true, memory_order_acq_rel))
+		return;
+	/* The caller holds a reference (a VMA's), so this one cannot be the first. */
+	sgx_encl_get(encl);
+	head = atomic_load_explicit(&drv->svc_head, memory_order_relaxed);
+	do {
+		encl->svc_next = head;
+	} while (!atomic_compare_exchange_weak_explicit(&drv->svc_head, &head, encl,
+							memory_order_release,
+							memory_order_relaxed));
+	sgx_wake_ksgxd(drv, SGX_KSGXD_SERVICE);
 }
 
 unsigned int sgx_encl_epcm_prot(struct sgx_encl *encl, const struct sgx_encl_page *entry)

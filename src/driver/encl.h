@@ -33,6 +33,13 @@
  */
 #define SGX_PTE_PRESENT                 0x80u
 #define SGX_PTE_PROT_MASK               0x07u
+/*
+ * SGX_PTE_YOUNG: the software "accessed" bit (reclaim.c explains why and
+ * what it costs). Set whenever the fault handler or the LP's page walk
+ * resolves the page, cleared by a reclaim pass that zaps the mapping so
+ * that the next access faults and sets it again. Gone with the PTE.
+ */
+#define SGX_PTE_YOUNG                   0x40u
 
 struct sgx_encl;
 struct sgx_encl_va_page;
@@ -53,6 +60,11 @@ enum sgx_encl_flags {
 	SGX_ENCL_CREATED        = 1u << 2,
 	SGX_ENCL_INITIALIZED    = 1u << 3,
 };
+
+/* Entries the fault handler's EAUG may take without allocating. */
+#define SGX_ENCL_RESERVE_ENTRIES        16
+/* Backing pages the fault handler leaves to ksgxd to free (backing.c). */
+#define SGX_ENCL_PUNCH_MAX              64
 
 /*
  * The kernel's struct sgx_va_page; renamed because arch/ uses that name for
@@ -93,6 +105,44 @@ struct sgx_encl {
 	/* The enclave's EPC allocation cursor; only the allocator touches it,
 	 * under drv->epc_lock. */
 	uint64_t epc_hint;
+
+	/*
+	 * The "SGX backing" store (backing.c), all under lock: the memfd
+	 * mapped whole (map, map_size) from the first EWB on; pcmd_used has
+	 * one bit per PCMD page that holds data (or was not freed yet);
+	 * backing_bytes is what the memfd holds by that count.
+	 */
+	uint8_t *backing_map;
+	uint64_t backing_map_size;
+	uint64_t *pcmd_used;
+	uint64_t backing_bytes;
+	/*
+	 * Backing indices ELDU'd by the fault handler whose blob (and maybe
+	 * PCMD page) still waits to be freed by a normal path: fallocate()
+	 * costs more than the rest of a fault-in (see backing.c). Each index
+	 * at most once; all of them resident (EWB takes its index back).
+	 */
+	uint64_t punch[SGX_ENCL_PUNCH_MAX];
+	unsigned int nr_punch;
+	/*
+	 * Indices ksgxd is punching right now without the lock (see
+	 * sgx_encl_backing_flush_unlocked()); EWB leaves those pages alone.
+	 */
+	uint64_t punching[SGX_ENCL_PUNCH_MAX];
+	unsigned int nr_punching;
+
+	/*
+	 * EAUG reserve, under lock: the fault handler cannot allocate, so it
+	 * takes page entries, a VA page struct and page-array nodes (in
+	 * page_array) from here; normal paths refill (sgx_encl_service()).
+	 */
+	struct sgx_encl_page *rsv_entries[SGX_ENCL_RESERVE_ENTRIES];
+	unsigned int nr_rsv_entries;
+	struct sgx_encl_va_page *rsv_va;
+	/* Queued on drv->svc_head for ksgxd's sgx_encl_service() (holds a
+	 * reference while so). */
+	atomic_bool svc_queued;
+	struct sgx_encl *svc_next;
 };
 
 /* A mapping of enclave memory in this process: [start, end), page aligned. */
@@ -240,23 +290,148 @@ bool sgx_encl_free_epc_page(struct sgx_driver *drv, struct sgx_epc_page *page);
 
 /**
  * sgx_encl_load_entry() - make @entry resident: nothing to do if it is,
- * -EBUSY while the reclaimer is writing it out, else ELDU (the seam issue 5
- * fills; the kernel's __sgx_encl_load_page()). @reclaim: the EPC page may
- * come from direct reclaim (not in the fault path).
- * Context: encl->lock held; with !@reclaim signal context safe.
- * Return: 0, -EBUSY (retry), -EFAULT (cannot be loaded), -ENOMEM.
+ * -EBUSY while the reclaimer is writing it out, else ELDU it back (the
+ * SECS first if it is out too) into a fresh EPC page. EPC pages for it
+ * never come from direct reclaim, which could need this enclave's lock.
+ * @sigctx: called from the fault handler: only try the free-page lock,
+ *          and put the page on the active list without blocking.
+ * Context: encl->lock held; with @sigctx, signal context safe.
+ * Return: 0, -EBUSY (retry: no free EPC page now, being written out),
+ * -EFAULT (cannot be loaded: altered backing, PCMD or version), -ENOMEM.
  */
-int sgx_encl_load_entry(struct sgx_encl *encl, struct sgx_encl_page *entry, bool reclaim)
+int sgx_encl_load_entry(struct sgx_encl *encl, struct sgx_encl_page *entry, bool sigctx)
 	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_load_secs() - ELDU the SECS back if it was evicted.
+ * Context, Return: as sgx_encl_load_entry().
+ */
+int sgx_encl_load_secs(struct sgx_encl *encl, bool sigctx) __attribute__((warn_unused_result));
 
 /**
  * sgx_encl_load_page() - the resident entry for @addr (SGX2 ioctls).
  * Context: encl->lock held.
  * Return: 0 and *@out; -EFAULT (no page there, or cannot be loaded);
- * -EBUSY (being reclaimed: the ioctls answer -EAGAIN).
+ * -EBUSY (being reclaimed, or no free EPC page: the ioctls answer -EAGAIN).
  */
 int sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr, struct sgx_encl_page **out)
 	__attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_refill() - top up the EAUG reserve (entries, a VA page struct,
+ * page-array nodes) of an SGX2 enclave once it is created.
+ * Context: no lock of this enclave held; may allocate.
+ */
+void sgx_encl_refill(struct sgx_encl *encl);
+
+/**
+ * sgx_encl_service() - what the fault handler asked ksgxd for: refill the
+ * EAUG reserve and free the backing of pages it loaded.
+ * Context: no lock of this enclave held; may allocate.
+ */
+void sgx_encl_service(struct sgx_encl *encl);
+
+/**
+ * sgx_encl_request_service() - queue the enclave for sgx_encl_service() by
+ * ksgxd (reserve short, backing to free). Context: any, signal handlers
+ * included.
+ */
+void sgx_encl_request_service(struct sgx_encl *encl);
+
+/* Per-entry heap metadata, for the statistics. */
+#define SGX_ENCL_PAGE_META_BYTES sizeof(struct sgx_encl_page)
+
+/* ---- backing.c --------------------------------------------------------- */
+
+/**
+ * sgx_encl_backing_prepare() - map the "SGX backing" memfd (once) and make
+ * sure the PCMD bookkeeping exists, before the first EWB.
+ * Context: encl->lock held; not in signal context.
+ * Return: 0, -ENOMEM, or the -errno of mmap.
+ */
+int sgx_encl_backing_prepare(struct sgx_encl *encl) __attribute__((warn_unused_result));
+
+/*
+ * EWB output on its way to the memfd: EWB encrypts into @buf, then
+ * sgx_encl_backing_write() writes runs of neighbouring pages with one
+ * pwritev() each. A write into a hole of the memfd through its mapping
+ * costs a page fault and a zeroed page on top of the allocation; pwritev
+ * of whole pages costs neither (see backing.c).
+ */
+struct sgx_ewb_batch {
+	uint8_t *buf;                   /* SGX_NR_TO_SCAN pages, page aligned */
+	uint64_t index[SGX_NR_TO_SCAN]; /* backing index of each page in buf */
+	unsigned int n;
+};
+
+/**
+ * sgx_encl_ewb() - EWB @epc, the page of backing index @index (ELRANGE
+ * page, or size/4096 for the SECS), into the backing (through @batch if
+ * not NULL: then sgx_encl_backing_write() must follow before encl->lock
+ * is dropped) and a VA slot taken here. On success the slot is recorded
+ * in *@desc (the VA offset bits) and *@va_page; on failure the slot is
+ * given back.
+ * Context: encl->lock held; the backing prepared.
+ * Return: the EWB result (0, SGX_NOT_TRACKED, ...).
+ */
+unsigned int sgx_encl_ewb(struct sgx_encl *encl, struct sgx_epc_page *epc, uint64_t index,
+			  uint64_t *desc, struct sgx_encl_va_page **va_page,
+			  struct sgx_ewb_batch *batch);
+
+/**
+ * sgx_encl_backing_write() - write what EWB left in @batch to the memfd
+ * and empty it.
+ * Context: encl->lock held, the same hold as the EWBs.
+ */
+void sgx_encl_backing_write(struct sgx_encl *encl, struct sgx_ewb_batch *batch);
+
+/**
+ * sgx_encl_eldu() - ELDU the evicted page @entry (or encl->secs) of backing
+ * index @index into a fresh EPC page: the VA slot is freed, the PCMD entry
+ * cleared, the backing page's hole punched and its PCMD page freed once
+ * all 32 entries are empty and no reclaim of a page sharing it is in
+ * flight - in signal context later, by sgx_encl_backing_flush().
+ * Context: encl->lock held; with @sigctx, signal context safe.
+ * Return: 0 and entry->epc_page set; -EBUSY (no EPC page now, or a
+ * transient leaf conflict); -EFAULT (MAC failure: altered backing, PCMD or
+ * version); -ENOMEM.
+ */
+int sgx_encl_eldu(struct sgx_encl *encl, struct sgx_encl_page *entry, uint64_t index,
+		  bool sigctx) __attribute__((warn_unused_result));
+
+/**
+ * sgx_encl_backing_flush() - free the backing of the pages the fault
+ * handler loaded (hole punches, batched over neighbouring pages) and the
+ * PCMD pages that became empty.
+ * Context: encl->lock held; not in signal context.
+ */
+void sgx_encl_backing_flush(struct sgx_encl *encl);
+
+/**
+ * sgx_encl_backing_flush_unlocked() - the same for ksgxd, holding the
+ * enclave lock only to take the indices and to account: the hole punches
+ * (tens of microseconds for a batch) run without it, so faults on the
+ * enclave do not retry meanwhile. EWB of a page being punched then is
+ * refused (its pass puts the page back); PCMD pages are freed under the
+ * lock, where EWB cannot write one at the same time.
+ * Context: no lock of this enclave held; not in signal context.
+ */
+void sgx_encl_backing_flush_unlocked(struct sgx_encl *encl);
+
+/* sgx_encl_ewb()'s answer for a page whose backing is being punched. */
+#define SGX_ENCL_EWB_BUSY 0xffffu
+
+/**
+ * sgx_encl_backing_release() - unmap and close the backing, account its bytes.
+ * Context: the enclave is being released (no other user).
+ */
+void sgx_encl_backing_release(struct sgx_encl *encl);
+
+/** The PCMD byte offset of backing index @index (the kernel's layout). */
+static inline uint64_t sgx_encl_pcmd_offset(const struct sgx_encl *encl, uint64_t index)
+{
+	return encl->size + SGX_PAGE_SIZE + index * sizeof(struct sgx_pcmd);
+}
 
 /**
  * sgx_encl_epcm_prot() - PROT_* the EPCM lets enclave code use on @entry's
@@ -269,9 +444,9 @@ unsigned int sgx_encl_epcm_prot(struct sgx_encl *encl, const struct sgx_encl_pag
 /* ---- pte.c ----------------------------------------------------------- */
 
 /**
- * sgx_encl_install_pte() - "insert the PFN": mark @entry present and map its
- * EPC page at its address with @vma_prot ∩ EPCM (anonymous PROT_NONE if
- * that is empty).
+ * sgx_encl_install_pte() - "insert the PFN": mark @entry present and young
+ * and map its EPC page at its address with @vma_prot ∩ EPCM (anonymous
+ * PROT_NONE if that is empty).
  * Context: encl->lock and drv->mm_lock (read) held; signal context safe.
  * Return: 0, or -errno of the mmap (the state is unchanged then).
  */

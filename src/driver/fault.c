@@ -15,9 +15,11 @@
  * price of never blocking in a signal handler.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "encl.h"
+#include "encls.h"
 #include "lp.h"
 
 static uint32_t pf_code(unsigned int access, bool present)
@@ -66,25 +68,137 @@ static bool pte_denies(int vma_prot, unsigned int access)
 }
 
 /*
- * sgx_encl_eaug_page() - SEAM (issue 5): an access to an ELRANGE page
- * nobody added, in an initialized enclave on an SGX2 CPU, EAUGs a fresh
- * page (max protection RWX, EPCM REG|RW|PENDING) and maps it; the retried
- * access then faults on PENDING (0x8007) unless it is EACCEPT. It must do
- * so without allocating: entries and page-array nodes need a reserve the
- * normal paths refill. Until then: SIGBUS.
- * Return: SGX_FAULT_HANDLED with *@entry the new, present page; RETRY
- * (no free EPC page right now); SIGBUS.
+ * A VA page for the EAUG'd page when it starts a new one (the kernel's
+ * sgx_encl_grow(encl, false)): the struct from the reserve, the EPC page
+ * only tried for. Context: encl->lock held; signal context.
+ * Return: 0 and *@va (NULL if none was needed), -EBUSY, -EFAULT.
+ */
+static int eaug_grow(struct sgx_encl *encl, struct sgx_encl_va_page **va)
+{
+	struct sgx_driver *drv = encl->drv;
+	struct sgx_encl_va_page *va_page = encl->rsv_va;
+	struct sgx_epc_page *epc;
+	int ret;
+
+	*va = NULL;
+	if (encl->page_cnt % SGX_VA_SLOT_COUNT)
+		goto out;
+	SGXEMU_BUG_ON(!va_page);
+	ret = sgx_alloc_epc_page(drv, va_page, false, &encl->epc_hint, &epc);
+	if (ret)
+		return ret;
+	if (encls_epa(drv->hw, sgx_get_epc_virt_addr(drv, epc))) {
+		sgx_free_epc_page(drv, epc);
+		return -EFAULT;
+	}
+	memset(va_page, 0, sizeof(*va_page));
+	INIT_LIST_HEAD(&va_page->list);
+	va_page->epc_page = epc;
+	encl->rsv_va = NULL;
+	atomic_fetch_sub_explicit(&drv->st_meta_bytes, sizeof(*va_page), memory_order_relaxed);
+	sgx_stat_page(drv, SGX_PT_VA, 1);
+	list_add(&va_page->list, &encl->va_pages);
+	*va = va_page;
+out:
+	encl->page_cnt++;
+	atomic_fetch_add_explicit(&drv->st_encl_pages, 1, memory_order_relaxed);
+	return 0;
+}
+
+/*
+ * sgx_encl_eaug_page() - the kernel's sgx_encl_eaug_page(): an access to an
+ * ELRANGE page nobody added, in an initialized enclave on an SGX2 CPU,
+ * EAUGs a fresh page (max protection RWX, EPCM REG|RW|PENDING); the caller
+ * maps it and the retried access faults on PENDING (0x8007) unless it is
+ * EACCEPT. Nothing is allocated: the entry, a VA page struct and
+ * page-array nodes come from the enclave's reserve; when it runs short,
+ * ksgxd is asked to refill it and the access retried.
+ * Return: SGX_FAULT_HANDLED with *@entry the new page; RETRY (no free EPC
+ * page or reserve right now); SIGBUS.
  * Context: encl->lock and mm_lock (read) held; signal context.
  */
 static enum sgx_fault_result sgx_encl_eaug_page(struct sgx_vma *vma, struct sgx_encl *encl,
-						uint64_t addr, struct sgx_encl_page **entry)
+						uint64_t addr, struct sgx_encl_page **pentry)
 {
+	struct sgx_driver *drv = encl->drv;
+	struct sgx_pageinfo pginfo __attribute__((aligned(32)));
+	uint64_t index = ((addr & SGX_PAGE_MASK) - encl->base) >> SGX_PAGE_SHIFT;
+	struct sgx_encl_va_page *va_page;
+	struct sgx_encl_page *entry;
+	struct sgx_epc_page *epc;
+	int ret;
+
 	(void)vma;
-	(void)addr;
-	(void)entry;                    /* set to the new page on success */
 	if (!sgx_encl_test_flag(encl, SGX_ENCL_INITIALIZED))
 		return SGX_FAULT_SIGBUS;
-	return SGX_FAULT_SIGBUS;
+	if (!encl->nr_rsv_entries || !sgx_page_array_spares_ok(&encl->page_array) ||
+	    (!(encl->page_cnt % SGX_VA_SLOT_COUNT) && !encl->rsv_va)) {
+		sgx_encl_request_service(encl);
+		return SGX_FAULT_RETRY;
+	}
+	/* The SECS first: EAUG needs it resident (v6.6's fix of that race). */
+	ret = sgx_encl_load_secs(encl, true);
+	if (ret)
+		return ret == -EBUSY ? SGX_FAULT_RETRY : SGX_FAULT_SIGBUS;
+
+	entry = encl->rsv_entries[encl->nr_rsv_entries - 1];
+	memset(entry, 0, sizeof(*entry));
+	entry->desc = addr & SGX_PAGE_MASK;
+	entry->encl = encl;
+	entry->vm_max_prot_bits = PROT_READ | PROT_WRITE | PROT_EXEC;
+	entry->type = SGX_PT_REG;
+
+	ret = sgx_alloc_epc_page(drv, entry, false, &encl->epc_hint, &epc);
+	if (ret)
+		return ret == -EBUSY ? SGX_FAULT_RETRY : SGX_FAULT_SIGBUS;
+	ret = eaug_grow(encl, &va_page);
+	if (ret)
+		goto err_out_epc;
+	ret = sgx_page_array_insert_reserved(&encl->page_array, index, entry);
+	if (ret)
+		goto err_out_shrink;
+
+	pginfo.addr = entry->desc;
+	pginfo.contents = 0;
+	pginfo.metadata = 0;
+	pginfo.secs = (uint64_t)(uintptr_t)sgx_get_epc_virt_addr(drv, encl->secs.epc_page);
+	if (encls_eaug(drv->hw, &pginfo, sgx_get_epc_virt_addr(drv, epc))) {
+		ret = -EFAULT;
+		goto err_out_erase;
+	}
+
+	/* Committed: the entry leaves the reserve. */
+	encl->nr_rsv_entries--;
+	atomic_fetch_sub_explicit(&drv->st_meta_bytes, sizeof(*entry), memory_order_relaxed);
+	if (encl->nr_rsv_entries < SGX_ENCL_RESERVE_ENTRIES / 2)
+		sgx_encl_request_service(encl);
+	entry->epc_page = epc;
+	encl->secs_child_cnt++;
+	sgx_stat_page(drv, SGX_PT_REG, 1);
+	sgx_stat_inc(&drv->st_eaug);
+	sgx_mark_page_reclaimable_sigsafe(drv, epc);
+	*pentry = entry;
+	return SGX_FAULT_HANDLED;
+
+err_out_erase:
+	(void)sgx_page_array_erase(&encl->page_array, index);
+err_out_shrink:
+	if (va_page) {
+		/* EREMOVE of an empty VA page cannot fail; the struct goes back. */
+		list_del_init(&va_page->list);
+		if (!encls_eremove(drv->hw, sgx_get_epc_virt_addr(drv, va_page->epc_page))) {
+			sgx_free_epc_page(drv, va_page->epc_page);
+			sgx_stat_page(drv, SGX_PT_VA, -1);
+			encl->rsv_va = va_page;
+			atomic_fetch_add_explicit(&drv->st_meta_bytes, sizeof(*va_page),
+						  memory_order_relaxed);
+		}
+	}
+	encl->page_cnt--;
+	atomic_fetch_sub_explicit(&drv->st_encl_pages, 1, memory_order_relaxed);
+err_out_epc:
+	sgx_free_epc_page(drv, epc);
+	return ret == -EBUSY ? SGX_FAULT_RETRY : SGX_FAULT_SIGBUS;
 }
 
 /*
@@ -105,7 +219,7 @@ static enum sgx_fault_result sgx_vma_fault(struct sgx_vma *vma, struct sgx_encl 
 	/* sgx_encl_load_page_in_vma(): the VMA may not exceed the page's max. */
 	if ((entry->vm_max_prot_bits & vma->prot) != vma->prot)
 		return SGX_FAULT_SIGBUS;
-	ret = sgx_encl_load_entry(encl, entry, false);
+	ret = sgx_encl_load_entry(encl, entry, true);
 	if (ret == -EBUSY)
 		return SGX_FAULT_RETRY;
 	if (ret)
@@ -224,6 +338,8 @@ uint32_t sgx_translate(void *ctx, uint64_t lin, unsigned int access, uint64_t *p
 	} else {
 		*pa = (uint64_t)(uintptr_t)sgx_get_epc_virt_addr(drv, entry->epc_page) +
 		      (lin & (SGX_PAGE_SIZE - 1));
+		/* The logical processor uses the page: as good as an access. */
+		entry->pte |= SGX_PTE_YOUNG;
 		code = 0;
 	}
 	sgx_mutex_unlock(&vma->encl->lock);

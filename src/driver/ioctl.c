@@ -36,7 +36,7 @@ static int sgx_encl_alloc_backing_file(uint64_t encl_size, int *out)
 
 	if (size < encl_size || size > (uint64_t)INT64_MAX)
 		return -EINVAL;         /* shmem_file_setup(): beyond MAX_LFS_FILESIZE */
-	fd = memfd_create("SGX backing", MFD_CLOEXEC);
+	fd = memfd_create("SGX backing", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)size)) {
@@ -106,6 +106,7 @@ static int sgx_encl_create(struct sgx_encl *encl, struct sgx_secs *secs)
 	encl->attributes = secs->attributes;
 	encl->attributes_mask = SGX_ATTR_UNPRIV_MASK;
 	sgx_page_array_init(&encl->page_array, encl->size >> SGX_PAGE_SHIFT);
+	encl->page_array.counter = &drv->st_meta_bytes;
 	/* Last: other paths read base/size once they see CREATED. */
 	sgx_encl_set_flag(encl, SGX_ENCL_CREATED);
 	return 0;

@@ -109,25 +109,15 @@ static int sgx_enclave_etrack(struct sgx_encl *encl)
 
 /*
  * load_page() - the kernel's sgx_encl_load_page(): the entry of the page at
- * @addr, made resident. Evicted pages come back through ELDU once the
- * reclaimer exists (issue 5); nothing is ever evicted before then, and
- * until fault.c's ELDU seam is shared an evicted page counts as missing.
+ * @addr, made resident (ELDU, the SECS first, if it was evicted).
  * Context: encl->lock held.
  * Return: 0 and *@out; -EFAULT (no such page, or it cannot be loaded);
- * -EBUSY (the reclaimer is writing it back right now).
+ * -EBUSY (the reclaimer is writing it back, or no EPC page is free).
  */
 static int load_page(struct sgx_encl *encl, uint64_t addr, struct sgx_encl_page **out)
 {
-	struct sgx_encl_page *entry;
-
 	sgx_assert_held(&encl->lock);
-	entry = sgx_encl_lookup(encl, addr);
-	if (!entry || !entry->epc_page)
-		return -EFAULT;
-	if (entry->desc & SGX_ENCL_PAGE_BEING_RECLAIMED)
-		return -EBUSY;
-	*out = entry;
-	return 0;
+	return sgx_encl_load_page(encl, addr, out);
 }
 
 /* The ioctl's view of a load_page() failure: busy pages are worth a retry. */

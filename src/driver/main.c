@@ -11,6 +11,10 @@
  * one enclave get consecutive EPC pages. Enclave pages added in address
  * order then sit at consecutive memfd offsets and their mappings merge
  * into a few kernel VMAs (vm.max_map_count).
+ *
+ * Freeing is lock-free (an atomic OR publishes the page) and so is putting
+ * a page on the active list when its lock is busy (the lru_pending stack):
+ * the fault handler does both and must never wait.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,21 +38,34 @@ void sgx_bug(const char *file, int line, const char *cond)
 
 #define NONE UINT64_MAX
 
+/* Publish page @i as free. Context: any (lock-free). */
 static void mark_free(struct sgx_driver *drv, uint64_t i)
 {
 	uint64_t w = i / 64;
 
-	drv->free_map[w] |= 1ull << (i % 64);
-	drv->free_summary[w / 64] |= 1ull << (w % 64);
+	__atomic_fetch_or(&drv->free_map[w], 1ull << (i % 64), __ATOMIC_RELEASE);
+	__atomic_fetch_or(&drv->free_summary[w / 64], 1ull << (w % 64), __ATOMIC_RELEASE);
 }
 
+/*
+ * Take page @i (its bit is set). Context: epc_lock held, so only frees
+ * race with us; one that sets a bit of the word after we saw it empty
+ * also sets the summary bit after our clear, or our recheck sees its bit.
+ */
 static void mark_used(struct sgx_driver *drv, uint64_t i)
 {
-	uint64_t w = i / 64;
+	uint64_t w = i / 64, sbit = 1ull << (w % 64);
 
-	drv->free_map[w] &= ~(1ull << (i % 64));
-	if (!drv->free_map[w])
-		drv->free_summary[w / 64] &= ~(1ull << (w % 64));
+	if (__atomic_and_fetch(&drv->free_map[w], ~(1ull << (i % 64)), __ATOMIC_ACQ_REL))
+		return;
+	__atomic_fetch_and(&drv->free_summary[w / 64], ~sbit, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&drv->free_map[w], __ATOMIC_SEQ_CST))
+		__atomic_fetch_or(&drv->free_summary[w / 64], sbit, __ATOMIC_RELEASE);
+}
+
+static uint64_t ld(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
 /* First free page at or after @from, without wrapping; NONE if none. */
@@ -59,7 +76,7 @@ static uint64_t find_free_from(struct sgx_driver *drv, uint64_t from)
 
 	if (w >= drv->nr_map_words)
 		return NONE;
-	bits = drv->free_map[w] & (~0ull << (from % 64));
+	bits = ld(&drv->free_map[w]) & (~0ull << (from % 64));
 	if (bits)
 		return w * 64 + (uint64_t)__builtin_ctzll(bits);
 
@@ -67,14 +84,20 @@ static uint64_t find_free_from(struct sgx_driver *drv, uint64_t from)
 	s = next / 64;
 	if (s >= nr_summary)
 		return NONE;
-	sbits = drv->free_summary[s] & (~0ull << (next % 64));
-	while (!sbits) {
-		if (++s >= nr_summary)
-			return NONE;
-		sbits = drv->free_summary[s];
+	sbits = ld(&drv->free_summary[s]) & (~0ull << (next % 64));
+	for (;;) {
+		while (!sbits) {
+			if (++s >= nr_summary)
+				return NONE;
+			sbits = ld(&drv->free_summary[s]);
+		}
+		w = s * 64 + (uint64_t)__builtin_ctzll(sbits);
+		bits = ld(&drv->free_map[w]);
+		if (bits)
+			return w * 64 + (uint64_t)__builtin_ctzll(bits);
+		/* A summary bit a racing free has not backed yet: skip it. */
+		sbits &= sbits - 1;
 	}
-	w = s * 64 + (uint64_t)__builtin_ctzll(sbits);
-	return w * 64 + (uint64_t)__builtin_ctzll(drv->free_map[w]);
 }
 
 /*
@@ -101,65 +124,93 @@ static struct sgx_epc_page *take_free_page(struct sgx_driver *drv, uint64_t *hin
 	return &drv->epc_pages[i];
 }
 
-/* Seam for issue 5: wake ksgxd when free pages run low. */
-static void sgx_wake_reclaimer(struct sgx_driver *drv)
+/*
+ * One attempt at a free page. @wait: block on epc_lock rather than try it.
+ * Return: the page, or NULL (nothing free; *@busy if the lock was taken).
+ */
+static struct sgx_epc_page *try_alloc(struct sgx_driver *drv, void *owner, bool wait,
+				      uint64_t *hint, bool *busy)
 {
-	(void)drv;
+	struct sgx_epc_page *page;
+
+	*busy = false;
+	if (wait) {
+		sgx_mutex_lock(&drv->epc_lock);
+	} else if (!sgx_mutex_trylock(&drv->epc_lock)) {
+		*busy = true;
+		return NULL;
+	}
+	page = take_free_page(drv, hint);
+	if (page)
+		page->owner = owner;
+	sgx_mutex_unlock(&drv->epc_lock);
+	return page;
 }
 
-bool sgx_should_reclaim(struct sgx_driver *drv, uint64_t watermark)
-{
-	return atomic_load_explicit(&drv->nr_free_pages, memory_order_relaxed) < watermark &&
-	       atomic_load_explicit(&drv->nr_active, memory_order_relaxed);
-}
-
-unsigned int sgx_reclaim_pages(struct sgx_driver *drv)
-{
-	/*
-	 * Issue 5: isolate up to SGX_NR_TO_SCAN pages off the active list,
-	 * age them, EBLOCK, zap (sgx_zap_enclave_ptes), ETRACK, kick threads
-	 * out of the enclave, EWB into the backing memfd, free the EPC pages.
-	 */
-	(void)drv;
-	return 0;
-}
-
-void sgx_reclaim_direct(struct sgx_driver *drv)
+/* Below the low watermark after an allocation: ksgxd should start. */
+static void low_check(struct sgx_driver *drv)
 {
 	if (sgx_should_reclaim(drv, drv->low_pages))
-		(void)sgx_reclaim_pages(drv);
+		sgx_wake_ksgxd(drv, 0);
+}
+
+/*
+ * Direct reclaim gives up after this many passes in a row that freed
+ * nothing: two full turns of the active list, enough for every young page
+ * to lose its second chance. The kernel loops until the list is empty
+ * (pages there can always be written back); here a page can stay blocked
+ * while a thread inside its enclave holds up tracking and nobody kicks it.
+ */
+static uint64_t fruitless_limit(struct sgx_driver *drv)
+{
+	return 2 * (atomic_load_explicit(&drv->nr_active, memory_order_relaxed) /
+		    SGX_NR_TO_SCAN + 2);
 }
 
 int sgx_alloc_epc_page(struct sgx_driver *drv, void *owner, bool reclaim, uint64_t *hint,
 		       struct sgx_epc_page **out)
 {
 	struct sgx_epc_page *page;
+	uint64_t fruitless = 0;
+	bool busy;
 
 	for (;;) {
-		if (reclaim) {
-			sgx_mutex_lock(&drv->epc_lock);
-		} else if (!sgx_mutex_trylock(&drv->epc_lock)) {
-			return -EBUSY;
-		}
-		page = take_free_page(drv, hint);
-		if (page)
-			page->owner = owner;
-		sgx_mutex_unlock(&drv->epc_lock);
+		page = try_alloc(drv, owner, reclaim, hint, &busy);
 		if (page)
 			break;
-
-		if (!atomic_load_explicit(&drv->nr_active,
-					  memory_order_relaxed))
-			return -ENOMEM;
-		if (!reclaim)
+		if (busy)
 			return -EBUSY;
-		/* No progress means nothing could be reclaimed: out of EPC. */
-		if (!sgx_reclaim_pages(drv))
+		if (!atomic_load_explicit(&drv->nr_active, memory_order_relaxed))
+			return -ENOMEM;
+		if (!reclaim) {
+			/* The fault path retries: make sure someone reclaims meanwhile. */
+			sgx_wake_ksgxd(drv, 0);
+			return -EBUSY;
+		}
+		if (sgx_reclaim_pages(drv))
+			fruitless = 0;
+		else if (++fruitless > fruitless_limit(drv))
 			return -ENOMEM;
 	}
+	low_check(drv);
+	*out = page;
+	return 0;
+}
 
-	if (sgx_should_reclaim(drv, drv->low_pages))
-		sgx_wake_reclaimer(drv);
+int sgx_alloc_epc_page_noreclaim(struct sgx_driver *drv, void *owner, uint64_t *hint,
+				 struct sgx_epc_page **out)
+{
+	struct sgx_epc_page *page;
+	bool busy;
+
+	page = try_alloc(drv, owner, true, hint, &busy);
+	if (!page) {
+		if (!atomic_load_explicit(&drv->nr_active, memory_order_relaxed))
+			return -ENOMEM;
+		sgx_wake_ksgxd(drv, 0);
+		return -EBUSY;
+	}
+	low_check(drv);
 	*out = page;
 	return 0;
 }
@@ -169,13 +220,12 @@ void sgx_free_epc_page(struct sgx_driver *drv, struct sgx_epc_page *page)
 	uint64_t i = sgx_epc_index(drv, page);
 
 	SGXEMU_BUG_ON(i >= drv->nr_epc_pages);
-	sgx_mutex_lock(&drv->epc_lock);
 	SGXEMU_BUG_ON(page->flags & (SGX_EPC_PAGE_IS_FREE | SGX_EPC_PAGE_RECLAIMER_TRACKED));
 	page->owner = NULL;
 	page->flags = SGX_EPC_PAGE_IS_FREE;
-	mark_free(drv, i);
-	sgx_mutex_unlock(&drv->epc_lock);
+	/* Counted before it can be taken, so the count never goes below zero. */
 	atomic_fetch_add_explicit(&drv->nr_free_pages, 1, memory_order_relaxed);
+	mark_free(drv, i);
 }
 
 /* ---- active list ------------------------------------------------------ */
@@ -185,13 +235,21 @@ static uint32_t idx32(struct sgx_driver *drv, struct sgx_epc_page *page)
 	return (uint32_t)sgx_epc_index(drv, page);
 }
 
-void sgx_mark_page_reclaimable(struct sgx_driver *drv, struct sgx_epc_page *page)
+/* Link isolated page @i at the tail (or head) of the list. Context: reclaimer_lock. */
+static void link_page(struct sgx_driver *drv, uint32_t i, bool head)
 {
-	uint32_t i = idx32(drv, page);
+	struct sgx_epc_page *page = &drv->epc_pages[i];
 
-	sgx_mutex_lock(&drv->reclaimer_lock);
-	SGXEMU_BUG_ON(page->flags & SGX_EPC_PAGE_RECLAIMER_TRACKED);
-	page->flags |= SGX_EPC_PAGE_RECLAIMER_TRACKED;
+	if (head) {
+		page->lru_prev = SGX_EPC_NONE;
+		page->lru_next = drv->active_head;
+		if (drv->active_head != SGX_EPC_NONE)
+			drv->epc_pages[drv->active_head].lru_prev = i;
+		else
+			drv->active_tail = i;
+		drv->active_head = i;
+		return;
+	}
 	page->lru_next = SGX_EPC_NONE;
 	page->lru_prev = drv->active_tail;
 	if (drv->active_tail != SGX_EPC_NONE)
@@ -199,9 +257,96 @@ void sgx_mark_page_reclaimable(struct sgx_driver *drv, struct sgx_epc_page *page
 	else
 		drv->active_head = i;
 	drv->active_tail = i;
-	atomic_fetch_add_explicit(&drv->nr_active, 1,
-				  memory_order_relaxed);
+}
+
+static void unlink_page(struct sgx_driver *drv, uint32_t i)
+{
+	struct sgx_epc_page *page = &drv->epc_pages[i];
+
+	if (page->lru_prev != SGX_EPC_NONE)
+		drv->epc_pages[page->lru_prev].lru_next = page->lru_next;
+	else
+		drv->active_head = page->lru_next;
+	if (page->lru_next != SGX_EPC_NONE)
+		drv->epc_pages[page->lru_next].lru_prev = page->lru_prev;
+	else
+		drv->active_tail = page->lru_prev;
+	page->lru_prev = page->lru_next = SGX_EPC_NONE;
+}
+
+void sgx_lru_drain_pending_locked(struct sgx_driver *drv)
+{
+	uint32_t i = atomic_exchange_explicit(&drv->lru_pending, SGX_EPC_NONE,
+					      memory_order_acquire);
+
+	sgx_assert_held(&drv->reclaimer_lock);
+	while (i != SGX_EPC_NONE) {
+		uint32_t next = drv->epc_pages[i].lru_next;
+
+		link_page(drv, i, false);
+		i = next;
+	}
+}
+
+struct sgx_epc_page *sgx_lru_pop_head_locked(struct sgx_driver *drv)
+{
+	uint32_t i = drv->active_head;
+
+	sgx_assert_held(&drv->reclaimer_lock);
+	if (i == SGX_EPC_NONE)
+		return NULL;
+	unlink_page(drv, i);
+	return &drv->epc_pages[i];
+}
+
+void sgx_lru_del_locked(struct sgx_driver *drv, struct sgx_epc_page *page)
+{
+	sgx_assert_held(&drv->reclaimer_lock);
+	unlink_page(drv, idx32(drv, page));
+}
+
+void sgx_lru_add_locked(struct sgx_driver *drv, struct sgx_epc_page *page, bool head)
+{
+	sgx_assert_held(&drv->reclaimer_lock);
+	SGXEMU_BUG_ON(!(page->flags & SGX_EPC_PAGE_RECLAIMER_TRACKED));
+	link_page(drv, idx32(drv, page), head);
+}
+
+void sgx_mark_page_reclaimable(struct sgx_driver *drv, struct sgx_epc_page *page)
+{
+	sgx_mutex_lock(&drv->reclaimer_lock);
+	sgx_lru_drain_pending_locked(drv);
+	SGXEMU_BUG_ON(page->flags & SGX_EPC_PAGE_RECLAIMER_TRACKED);
+	page->flags |= SGX_EPC_PAGE_RECLAIMER_TRACKED;
+	link_page(drv, idx32(drv, page), false);
+	atomic_fetch_add_explicit(&drv->nr_active, 1, memory_order_relaxed);
 	sgx_mutex_unlock(&drv->reclaimer_lock);
+}
+
+void sgx_mark_page_reclaimable_sigsafe(struct sgx_driver *drv, struct sgx_epc_page *page)
+{
+	uint32_t i = idx32(drv, page), head;
+
+	if (sgx_mutex_trylock(&drv->reclaimer_lock)) {
+		sgx_lru_drain_pending_locked(drv);
+		SGXEMU_BUG_ON(page->flags & SGX_EPC_PAGE_RECLAIMER_TRACKED);
+		page->flags |= SGX_EPC_PAGE_RECLAIMER_TRACKED;
+		link_page(drv, i, false);
+		atomic_fetch_add_explicit(&drv->nr_active, 1, memory_order_relaxed);
+		sgx_mutex_unlock(&drv->reclaimer_lock);
+		return;
+	}
+	/* A fresh page nobody else can see yet: its fields are ours to write. */
+	SGXEMU_BUG_ON(page->flags & SGX_EPC_PAGE_RECLAIMER_TRACKED);
+	page->flags |= SGX_EPC_PAGE_RECLAIMER_TRACKED;
+	page->lru_prev = SGX_EPC_NONE;
+	atomic_fetch_add_explicit(&drv->nr_active, 1, memory_order_relaxed);
+	head = atomic_load_explicit(&drv->lru_pending, memory_order_relaxed);
+	do {
+		page->lru_next = head;
+	} while (!atomic_compare_exchange_weak_explicit(&drv->lru_pending, &head, i,
+							memory_order_release,
+							memory_order_relaxed));
 }
 
 int sgx_unmark_page_reclaimable(struct sgx_driver *drv, struct sgx_epc_page *page)
@@ -209,24 +354,16 @@ int sgx_unmark_page_reclaimable(struct sgx_driver *drv, struct sgx_epc_page *pag
 	uint32_t i = idx32(drv, page);
 
 	sgx_mutex_lock(&drv->reclaimer_lock);
+	sgx_lru_drain_pending_locked(drv);
 	if (page->flags & SGX_EPC_PAGE_RECLAIMER_TRACKED) {
-		/* Tracked but off the list: the reclaimer has isolated it. */
+		/* Tracked but off the list: a reclaim pass has isolated it. */
 		if (drv->active_head != i && page->lru_prev == SGX_EPC_NONE) {
 			sgx_mutex_unlock(&drv->reclaimer_lock);
 			return -EBUSY;
 		}
-		if (page->lru_prev != SGX_EPC_NONE)
-			drv->epc_pages[page->lru_prev].lru_next = page->lru_next;
-		else
-			drv->active_head = page->lru_next;
-		if (page->lru_next != SGX_EPC_NONE)
-			drv->epc_pages[page->lru_next].lru_prev = page->lru_prev;
-		else
-			drv->active_tail = page->lru_prev;
-		page->lru_prev = page->lru_next = SGX_EPC_NONE;
+		unlink_page(drv, i);
 		page->flags &= (uint16_t)~SGX_EPC_PAGE_RECLAIMER_TRACKED;
-		atomic_fetch_sub_explicit(&drv->nr_active, 1,
-					  memory_order_relaxed);
+		atomic_fetch_sub_explicit(&drv->nr_active, 1, memory_order_relaxed);
 	}
 	sgx_mutex_unlock(&drv->reclaimer_lock);
 	return 0;
@@ -286,6 +423,7 @@ static int init_epc(struct sgx_driver *drv)
 	if (!drv->epc_pages || !drv->free_map || !drv->free_summary)
 		return -ENOMEM;
 	drv->active_head = drv->active_tail = SGX_EPC_NONE;
+	atomic_init(&drv->lru_pending, SGX_EPC_NONE);
 	for (i = 0; i < drv->nr_epc_pages; i++) {
 		struct sgx_epc_page *p = &drv->epc_pages[i];
 
@@ -323,6 +461,7 @@ int sgx_driver_create(struct hw_platform *hw, const struct sgx_driver_config *cf
 	sgx_mutex_init(&drv->reclaimer_lock);
 	sgx_mutex_init(&drv->einit_lock);
 	sgx_mutex_init(&drv->files_lock);
+	sgx_mutex_init(&drv->ksgxd_lock);
 	sgx_rwsem_init(&drv->mm_lock);
 	INIT_LIST_HEAD(&drv->files);
 
@@ -333,14 +472,20 @@ int sgx_driver_create(struct hw_platform *hw, const struct sgx_driver_config *cf
 	if (ret)
 		goto out_free;
 	sgx_uaccess_init(drv);
+	ret = sgx_ksgxd_start(drv);
+	if (ret)
+		goto out_uaccess;
 	*out = drv;
 	return 0;
 
+out_uaccess:
+	sgx_uaccess_fini(drv);
 out_free:
 	free(drv->free_summary);
 	free(drv->free_map);
 	free(drv->epc_pages);
 	sgx_rwsem_destroy(&drv->mm_lock);
+	sgx_mutex_destroy(&drv->ksgxd_lock);
 	sgx_mutex_destroy(&drv->files_lock);
 	sgx_mutex_destroy(&drv->einit_lock);
 	sgx_mutex_destroy(&drv->reclaimer_lock);
@@ -353,7 +498,12 @@ void sgx_driver_destroy(struct sgx_driver *drv)
 {
 	if (!drv)
 		return;
-	/* Mappings first (they hold enclave references), then open files. */
+	/*
+	 * ksgxd first: it holds enclave references while it works and drops
+	 * the ones of queued refills on the way out. Then mappings (they hold
+	 * enclave references), then open files.
+	 */
+	sgx_ksgxd_stop(drv);
 	sgx_vma_teardown_all(drv);
 	sgx_files_release_all(drv);
 	SGXEMU_BUG_ON(atomic_load(&drv->st_enclaves) != 0);
@@ -364,6 +514,7 @@ void sgx_driver_destroy(struct sgx_driver *drv)
 	free(drv->free_map);
 	free(drv->epc_pages);
 	sgx_rwsem_destroy(&drv->mm_lock);
+	sgx_mutex_destroy(&drv->ksgxd_lock);
 	sgx_mutex_destroy(&drv->files_lock);
 	sgx_mutex_destroy(&drv->einit_lock);
 	sgx_mutex_destroy(&drv->reclaimer_lock);
@@ -378,6 +529,7 @@ static uint64_t rd(atomic_uint_fast64_t *c)
 
 void sgx_driver_stats(struct sgx_driver *drv, struct sgx_driver_stats *st)
 {
+	struct hw_stats hst;
 	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
@@ -397,4 +549,18 @@ void sgx_driver_stats(struct sgx_driver *drv, struct sgx_driver_stats *st)
 	st->eaug = rd(&drv->st_eaug);
 	st->reclaim_passes = rd(&drv->st_reclaim_passes);
 	st->backing_bytes = rd(&drv->st_backing_bytes);
+	st->aged = rd(&drv->st_aged);
+	st->kicks = rd(&drv->st_kicks);
+	st->not_tracked = rd(&drv->st_not_tracked);
+	st->eldu_failures = rd(&drv->st_eldu_fail);
+
+	hw_stats_read(drv->hw, &hst);
+	st->epc_pages = drv->nr_epc_pages;
+	/* struct sgx_epc_page, a free_map bit and a summary bit, rounded up. */
+	st->metadata_per_epc_page = sizeof(struct sgx_epc_page) + 1 + hst.metadata_per_epc_page;
+	st->encl_pages = rd(&drv->st_encl_pages);
+	st->metadata_encl_bytes = rd(&drv->st_meta_bytes) +
+				  st->encl_pages * SGX_ENCL_PAGE_META_BYTES +
+				  st->va_pages * sizeof(struct sgx_encl_va_page) +
+				  st->enclaves * sizeof(struct sgx_encl);
 }

@@ -24,6 +24,8 @@ static unsigned int slot_of(uint64_t index, unsigned int level)
 	return (unsigned int)(index >> shift_of(level)) & (SGX_PA_SLOTS - 1);
 }
 
+_Static_assert(sizeof(struct pa_node) == SGX_PA_NODE_BYTES, "node size");
+
 void sgx_page_array_init(struct sgx_page_array *pa, uint64_t nr_indices)
 {
 	unsigned int h = 1;
@@ -33,10 +35,22 @@ void sgx_page_array_init(struct sgx_page_array *pa, uint64_t nr_indices)
 	atomic_init(&pa->root, NULL);
 	pa->height = h;
 	pa->nr_indices = nr_indices;
+	pa->nr_spare = 0;
+	pa->counter = NULL;
+}
+
+static void count(struct sgx_page_array *pa, bool add)
+{
+	if (!pa->counter)
+		return;
+	if (add)
+		atomic_fetch_add_explicit(pa->counter, sizeof(struct pa_node), memory_order_relaxed);
+	else
+		atomic_fetch_sub_explicit(pa->counter, sizeof(struct pa_node), memory_order_relaxed);
 }
 
 /* Free the subtree at @node whose children are at level @level - 1. */
-static void free_node(struct pa_node *node, unsigned int level)
+static void free_node(struct sgx_page_array *pa, struct pa_node *node, unsigned int level)
 {
 	unsigned int i;
 
@@ -44,16 +58,41 @@ static void free_node(struct pa_node *node, unsigned int level)
 		return;
 	if (level > 0) {
 		for (i = 0; i < SGX_PA_SLOTS; i++)
-			free_node(atomic_load_explicit(&node->slot[i], memory_order_relaxed),
+			free_node(pa, atomic_load_explicit(&node->slot[i], memory_order_relaxed),
 				  level - 1);
 	}
+	count(pa, false);
 	free(node);
 }
 
 void sgx_page_array_destroy(struct sgx_page_array *pa)
 {
-	free_node(atomic_load_explicit(&pa->root, memory_order_relaxed), pa->height - 1);
+	free_node(pa, atomic_load_explicit(&pa->root, memory_order_relaxed), pa->height - 1);
 	atomic_store_explicit(&pa->root, NULL, memory_order_relaxed);
+	while (pa->nr_spare) {
+		count(pa, false);
+		free(pa->spare[--pa->nr_spare]);
+	}
+}
+
+int sgx_page_array_refill(struct sgx_page_array *pa)
+{
+	unsigned int want = pa->height < SGX_PA_MAX_HEIGHT ? pa->height : SGX_PA_MAX_HEIGHT;
+
+	while (pa->nr_spare < want) {
+		void *node = calloc(1, sizeof(struct pa_node));
+
+		if (!node)
+			return -ENOMEM;
+		count(pa, true);
+		pa->spare[pa->nr_spare++] = node;
+	}
+	return 0;
+}
+
+bool sgx_page_array_spares_ok(const struct sgx_page_array *pa)
+{
+	return pa->nr_spare >= pa->height || pa->nr_spare == SGX_PA_MAX_HEIGHT;
 }
 
 void *sgx_page_array_load(const struct sgx_page_array *pa, uint64_t index)
@@ -72,8 +111,26 @@ void *sgx_page_array_load(const struct sgx_page_array *pa, uint64_t index)
 	return p;
 }
 
-/* The slot that holds @index's entry, creating nodes on the way if @create. */
-static _Atomic(void *) *slot_for(struct sgx_page_array *pa, uint64_t index, bool create)
+enum node_src { NODES_NONE, NODES_ALLOC, NODES_SPARE };
+
+/* Nodes missing on the way to @index. */
+static unsigned int nodes_missing(struct sgx_page_array *pa, uint64_t index)
+{
+	_Atomic(void *) *slot = &pa->root;
+	unsigned int level;
+
+	for (level = pa->height; level-- > 0;) {
+		struct pa_node *node = atomic_load_explicit(slot, memory_order_acquire);
+
+		if (!node)
+			return level + 1;
+		slot = &node->slot[slot_of(index, level)];
+	}
+	return 0;
+}
+
+/* The slot that holds @index's entry, creating nodes on the way as @src says. */
+static _Atomic(void *) *slot_for(struct sgx_page_array *pa, uint64_t index, enum node_src src)
 {
 	_Atomic(void *) *slot = &pa->root;
 	unsigned int level;
@@ -82,11 +139,18 @@ static _Atomic(void *) *slot_for(struct sgx_page_array *pa, uint64_t index, bool
 		struct pa_node *node = atomic_load_explicit(slot, memory_order_acquire);
 
 		if (!node) {
-			if (!create)
+			if (src == NODES_NONE)
 				return NULL;
-			node = calloc(1, sizeof(*node));
-			if (!node)
-				return NULL;
+			if (src == NODES_SPARE) {
+				if (!pa->nr_spare)
+					return NULL;
+				node = pa->spare[--pa->nr_spare];
+			} else {
+				node = calloc(1, sizeof(*node));
+				if (!node)
+					return NULL;
+				count(pa, true);
+			}
 			/* Publish only a fully zeroed node. */
 			atomic_store_explicit(slot, node, memory_order_release);
 		}
@@ -95,13 +159,15 @@ static _Atomic(void *) *slot_for(struct sgx_page_array *pa, uint64_t index, bool
 	return slot;
 }
 
-int sgx_page_array_insert(struct sgx_page_array *pa, uint64_t index, void *entry)
+static int insert(struct sgx_page_array *pa, uint64_t index, void *entry, enum node_src src)
 {
 	_Atomic(void *) *slot;
 
 	if (index >= pa->nr_indices || !entry)
 		return -EINVAL;
-	slot = slot_for(pa, index, true);
+	if (src == NODES_SPARE && nodes_missing(pa, index) > pa->nr_spare)
+		return -ENOMEM;
+	slot = slot_for(pa, index, src);
 	if (!slot)
 		return -ENOMEM;
 	if (atomic_load_explicit(slot, memory_order_relaxed))
@@ -110,13 +176,23 @@ int sgx_page_array_insert(struct sgx_page_array *pa, uint64_t index, void *entry
 	return 0;
 }
 
+int sgx_page_array_insert(struct sgx_page_array *pa, uint64_t index, void *entry)
+{
+	return insert(pa, index, entry, NODES_ALLOC);
+}
+
+int sgx_page_array_insert_reserved(struct sgx_page_array *pa, uint64_t index, void *entry)
+{
+	return insert(pa, index, entry, NODES_SPARE);
+}
+
 void *sgx_page_array_erase(struct sgx_page_array *pa, uint64_t index)
 {
 	_Atomic(void *) *slot;
 
 	if (index >= pa->nr_indices)
 		return NULL;
-	slot = slot_for(pa, index, false);
+	slot = slot_for(pa, index, NODES_NONE);
 	if (!slot)
 		return NULL;
 	return atomic_exchange_explicit(slot, NULL, memory_order_acq_rel);

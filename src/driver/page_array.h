@@ -16,18 +16,36 @@
 #define SGXEMU_DRIVER_PAGE_ARRAY_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define SGX_PA_BITS  9
 #define SGX_PA_SLOTS (1u << SGX_PA_BITS)
+#define SGX_PA_MAX_HEIGHT 8             /* 8 * 9 bits cover any 64-bit index */
+#define SGX_PA_NODE_BYTES (SGX_PA_SLOTS * sizeof(void *))
 
 struct sgx_page_array {
 	_Atomic(void *) root;           /* top node, NULL while empty */
 	unsigned int height;            /* levels; the lowest holds entries */
 	uint64_t nr_indices;            /* valid indices: 0 .. nr_indices-1 */
+	/*
+	 * Zeroed nodes kept for sgx_page_array_insert_reserved() (signal
+	 * context cannot allocate); writers' business, like the tree.
+	 */
+	void *spare[SGX_PA_MAX_HEIGHT];
+	unsigned int nr_spare;
+	/*
+	 * Optional: bytes of nodes (spares included) are added to and taken
+	 * from *counter. NULL after sgx_page_array_init(); set by the owner.
+	 */
+	atomic_uint_fast64_t *counter;
 };
 
-/** sgx_page_array_init() - an empty array for indices below @nr_indices. */
+/**
+ * sgx_page_array_init() - an empty array for indices below @nr_indices,
+ * without spares or counter (an array holding nodes must be destroyed
+ * first).
+ */
 void sgx_page_array_init(struct sgx_page_array *pa, uint64_t nr_indices);
 
 /**
@@ -49,6 +67,25 @@ void *sgx_page_array_load(const struct sgx_page_array *pa, uint64_t index);
  */
 int sgx_page_array_insert(struct sgx_page_array *pa, uint64_t index, void *entry)
 	__attribute__((warn_unused_result));
+
+/**
+ * sgx_page_array_insert_reserved() - sgx_page_array_insert() that takes
+ * missing nodes from the spares only.
+ * Context: writers serialized by the caller; signal context safe.
+ * Return: 0, -EBUSY, -EINVAL, -ENOMEM (not enough spares: nothing changed).
+ */
+int sgx_page_array_insert_reserved(struct sgx_page_array *pa, uint64_t index, void *entry)
+	__attribute__((warn_unused_result));
+
+/**
+ * sgx_page_array_refill() - keep as many spares as an insert can need.
+ * Context: writers serialized by the caller; may allocate.
+ * Return: 0, -ENOMEM.
+ */
+int sgx_page_array_refill(struct sgx_page_array *pa) __attribute__((warn_unused_result));
+
+/** sgx_page_array_spares_ok() - would any insert succeed from spares? */
+bool sgx_page_array_spares_ok(const struct sgx_page_array *pa);
 
 /**
  * sgx_page_array_erase() - clear @index.

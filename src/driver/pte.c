@@ -73,7 +73,7 @@ int sgx_encl_install_pte(struct sgx_encl *encl, struct sgx_encl_page *entry, int
 	ret = remap(encl, entry, prot);
 	if (ret)
 		return ret;
-	entry->pte = (uint8_t)(SGX_PTE_PRESENT | prot);
+	entry->pte = (uint8_t)(SGX_PTE_PRESENT | SGX_PTE_YOUNG | prot);
 	return 0;
 }
 
@@ -105,7 +105,7 @@ int sgx_encl_sync_pte(struct sgx_encl *encl, struct sgx_encl_page *entry)
 	ret = remap(encl, entry, prot);
 	if (ret)
 		return ret;
-	entry->pte = (uint8_t)((entry->pte & SGX_PTE_PRESENT) | prot);
+	entry->pte = (uint8_t)((entry->pte & (SGX_PTE_PRESENT | SGX_PTE_YOUNG)) | prot);
 	return 0;
 }
 
@@ -150,7 +150,8 @@ static int flush_run(struct sgx_encl *encl, struct run *r)
 	for (i = 0; i < r->count; i++) {
 		struct sgx_encl_page *e = sgx_page_array_load(&encl->page_array, r->first + i);
 
-		e->pte = r->pte;
+		/* mprotect keeps a present PTE's accessed bit. */
+		e->pte = (uint8_t)(r->pte | (r->pte ? e->pte & SGX_PTE_YOUNG : 0));
 	}
 	r->op = RUN_NONE;
 	return 0;
@@ -207,7 +208,7 @@ int sgx_encl_change_ptes(struct sgx_encl *encl, uint64_t start, uint64_t end, in
 				goto out;
 		}
 		if (op == RUN_NONE) {
-			e->pte = pte;
+			e->pte = (uint8_t)(pte | (pte ? e->pte & SGX_PTE_YOUNG : 0));
 		} else if (run.op == RUN_NONE) {
 			run = (struct run){ op, prot, pte, index, 1, epc };
 		} else {

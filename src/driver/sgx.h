@@ -11,14 +11,19 @@
  *   3. sgx_driver.einit_lock      LEPUBKEYHASH MSRs + EINIT as one step
  *   4. leaf locks, never nested:  sgx_driver.epc_lock (free pages),
  *                                 sgx_driver.reclaimer_lock (active list),
- *                                 sgx_driver.files_lock (open files)
+ *                                 sgx_driver.files_lock (open files),
+ *                                 sgx_driver.ksgxd_lock (kick hook)
  *
  * No leaf lock is held across ENCLS work, a syscall or an allocation.
- * The fault handler (signal context) only try-locks; see lock.h.
+ * The fault handler (signal context) only try-locks; see lock.h. What it
+ * must do without a lock it does lock-free: freeing an EPC page (atomic
+ * bitmap), putting a page on the active list when reclaimer_lock is taken
+ * (the lru_pending stack), waking ksgxd (a futex).
  */
 #ifndef SGXEMU_DRIVER_SGX_H
 #define SGXEMU_DRIVER_SGX_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,8 +55,14 @@ void sgx_bug(const char *file, int line, const char *cond) __attribute__((noretu
 /* struct sgx_epc_page.flags */
 #define SGX_EPC_PAGE_RECLAIMER_TRACKED  (1u << 0)   /* on the active list (or isolated) */
 #define SGX_EPC_PAGE_IS_FREE            (1u << 1)
+/* On the list, blocked, after a pass could not write it back (reclaim.c). */
+#define SGX_EPC_PAGE_STUCK              (1u << 2)
 
 #define SGX_EPC_NONE UINT32_MAX
+
+/* ksgxd requests (sgx_driver.ksgxd_work), besides "free pages are low". */
+#define SGX_KSGXD_SERVICE        (1u << 0)   /* enclaves queued on svc_head */
+#define SGX_KSGXD_STUCK         (1u << 1)   /* retry written-back-pending pages */
 
 /*
  * Driver state of one EPC page, indexed like the hw EPC. Kept at 24 bytes:
@@ -82,12 +93,15 @@ struct sgx_driver {
 	uint64_t nr_epc_pages;
 	struct sgx_epc_page *epc_pages; /* nr_epc_pages entries */
 	/*
-	 * epc_lock protects: free_map, free_summary, next_fit and the IS_FREE
-	 * flag. A bit set in free_map is a free page; a bit set in free_summary
-	 * says the matching free_map word has a free page.
+	 * epc_lock protects: clearing bits of free_map and free_summary (taking
+	 * pages) and next_fit. A bit set in free_map is a free page; a bit set in
+	 * free_summary says the matching free_map word may have a free page.
+	 * Setting bits (freeing) is lock-free, with atomic ORs, so that the
+	 * fault handler can give back a page it could not use; the IS_FREE flag
+	 * and owner of a page are written before its bit is published.
 	 */
 	struct sgx_mutex epc_lock;
-	uint64_t *free_map;
+	uint64_t *free_map;             /* accessed with __atomic builtins */
 	uint64_t *free_summary;
 	uint64_t nr_map_words;
 	uint64_t next_fit;              /* where a new enclave starts looking */
@@ -95,10 +109,40 @@ struct sgx_driver {
 	uint64_t low_pages, high_pages; /* watermarks */
 
 	/* reclaimer_lock protects: active_head/tail, the lru links and the
-	 * RECLAIMER_TRACKED flag; nr_active changes under it, is read without. */
+	 * RECLAIMER_TRACKED flag; nr_active changes under it, is read without.
+	 * nr_active counts every tracked page: on the list, isolated by a
+	 * reclaim pass, or waiting on lru_pending. */
 	struct sgx_mutex reclaimer_lock;
 	uint32_t active_head, active_tail;
 	atomic_uint_fast64_t nr_active;
+	/*
+	 * Pages the fault handler made reclaimable while reclaimer_lock was
+	 * taken: a lock-free stack (push with CAS, linked through lru_next,
+	 * emptied whole by whoever holds reclaimer_lock next), so no pop and
+	 * no ABA. Its pages are already RECLAIMER_TRACKED.
+	 */
+	_Atomic uint32_t lru_pending;
+
+	/* ---- ksgxd (reclaim.c) ---- */
+	bool ksgxd_running;             /* thread started; written at create/destroy only */
+	pthread_t ksgxd;
+	/*
+	 * The wait queue: ksgxd sleeps on the futex word ksgxd_seq; a waker
+	 * changes the state ksgxd looks at, bumps the word and, if ksgxd
+	 * sleeps, wakes it. All of it async-signal-safe.
+	 */
+	_Atomic uint32_t ksgxd_seq;
+	atomic_bool ksgxd_sleeping;
+	atomic_bool ksgxd_stop;
+	_Atomic unsigned int ksgxd_work;        /* SGX_KSGXD_* requests */
+	/* Enclaves whose EAUG reserve wants refilling: a lock-free stack as
+	 * lru_pending, through sgx_encl.svc_next; each holds a reference. */
+	_Atomic(struct sgx_encl *) svc_head;
+	/* ksgxd_lock protects: kick, kick_ctx. kick_users: calls running. */
+	struct sgx_mutex ksgxd_lock;
+	sgx_kick_fn kick;
+	void *kick_ctx;
+	atomic_uint kick_users;
 
 	/* ---- address space (vma.c) ---- */
 	/* mm_lock protects: vmas, nr_vmas, vma_cap (sorted, non-overlapping). */
@@ -124,6 +168,11 @@ struct sgx_driver {
 	atomic_uint_fast64_t st_ioctl_errors;
 	atomic_uint_fast64_t st_faults, st_faults_reported;
 	atomic_uint_fast64_t st_ewb, st_eldu, st_eaug, st_reclaim_passes, st_backing_bytes;
+	atomic_uint_fast64_t st_aged, st_kicks, st_eldu_fail, st_not_tracked;
+	/* Heap metadata that grows with enclaves (entries, VA structs, page
+	 * array nodes, reserves), in bytes; see sgx_driver_stats(). */
+	atomic_uint_fast64_t st_meta_bytes;
+	atomic_uint_fast64_t st_encl_pages;     /* page-array entries of all enclaves */
 };
 
 static inline void sgx_stat_inc(atomic_uint_fast64_t *c)
@@ -168,42 +217,107 @@ static inline void *sgx_get_epc_virt_addr(const struct sgx_driver *drv,
  * @reclaim: direct reclaim allowed (ioctl paths). Without it the free-page
  *        lock is only tried, so the call is safe in the fault handler.
  *
+ * Wakes ksgxd when the free pages drop below the low watermark.
  * Context: no driver lock needed; with @reclaim, no enclave lock held.
  * Return: 0 and *@out; -ENOMEM when nothing is free and nothing can be
- * reclaimed (always, until the reclaimer exists), -EBUSY when nothing is
- * free and !@reclaim (or the lock was contended).
+ * reclaimed, -EBUSY when nothing is free and !@reclaim (or the lock was
+ * contended).
  */
 int sgx_alloc_epc_page(struct sgx_driver *drv, void *owner, bool reclaim, uint64_t *hint,
 		       struct sgx_epc_page **out) __attribute__((warn_unused_result));
 
 /**
+ * sgx_alloc_epc_page_noreclaim() - sgx_alloc_epc_page() for a caller that
+ * holds an enclave lock outside signal context (ELDU and EAUG from the
+ * ioctls): waits for the free-page lock but never reclaims, since a pass
+ * may need the very enclave lock held (the kernel passes reclaim=false).
+ * Return: 0 and *@out, -EBUSY (nothing free now), -ENOMEM.
+ */
+int sgx_alloc_epc_page_noreclaim(struct sgx_driver *drv, void *owner, uint64_t *hint,
+				 struct sgx_epc_page **out) __attribute__((warn_unused_result));
+
+/**
  * sgx_free_epc_page() - put @page back on the free pages. The caller has
- * made it invalid in the EPCM (EREMOVE, EWB) already.
+ * made it invalid in the EPCM (EREMOVE, EWB, a failed ELDU) already.
+ * Context: any, signal handlers included (lock-free).
  */
 void sgx_free_epc_page(struct sgx_driver *drv, struct sgx_epc_page *page);
 
-/** sgx_mark_page_reclaimable() - append @page to the active (LRU) list. */
+/**
+ * sgx_mark_page_reclaimable() - append @page to the active (LRU) list.
+ * Context: not in signal context (blocks on reclaimer_lock).
+ */
 void sgx_mark_page_reclaimable(struct sgx_driver *drv, struct sgx_epc_page *page);
 
 /**
+ * sgx_mark_page_reclaimable_sigsafe() - the same from the fault handler:
+ * appended now if reclaimer_lock is free, else pushed on lru_pending and
+ * appended by the next holder of the lock. Tracked from now on either way.
+ * Context: any, signal handlers included.
+ */
+void sgx_mark_page_reclaimable_sigsafe(struct sgx_driver *drv, struct sgx_epc_page *page);
+
+/**
  * sgx_unmark_page_reclaimable() - take @page off the active list.
- * Return: 0, or -EBUSY when the reclaimer has isolated it.
+ * Return: 0, or -EBUSY when a reclaim pass has isolated it.
  */
 int sgx_unmark_page_reclaimable(struct sgx_driver *drv, struct sgx_epc_page *page)
 	__attribute__((warn_unused_result));
 
+/*
+ * Active-list primitives for reclaim.c. Context: reclaimer_lock held.
+ * sgx_lru_drain_pending_locked() moves lru_pending onto the list;
+ * sgx_lru_pop_head_locked() isolates the head page (still TRACKED), or
+ * returns NULL; sgx_lru_del_locked() isolates @page, which is on the list;
+ * sgx_lru_add_locked() appends an isolated page at the tail, or at the
+ * head with @head.
+ */
+void sgx_lru_drain_pending_locked(struct sgx_driver *drv);
+struct sgx_epc_page *sgx_lru_pop_head_locked(struct sgx_driver *drv);
+void sgx_lru_del_locked(struct sgx_driver *drv, struct sgx_epc_page *page);
+void sgx_lru_add_locked(struct sgx_driver *drv, struct sgx_epc_page *page, bool head);
+
+/* ---- reclaim.c ----------------------------------------------------------- */
+
 /**
- * sgx_reclaim_pages() - seam for issue 5 (ksgxd): EWB up to SGX_NR_TO_SCAN
- * pages off the head of the active list. Reclaims nothing yet.
- * Return: number of pages freed.
+ * sgx_reclaim_pages() - one reclaim pass (the kernel's sgx_reclaim_pages):
+ * isolate up to SGX_NR_TO_SCAN pages off the head of the active list, give
+ * young ones a second chance, write the rest back (EBLOCK, zap, ETRACK,
+ * EWB, kick) and free them; evict a SECS whose last child went.
+ * Also the synchronous "evict now" of tests (sgx_driver_config.manual_reclaim).
+ * Context: no enclave lock held; not in signal context.
+ * Return: number of EPC pages freed.
  */
 unsigned int sgx_reclaim_pages(struct sgx_driver *drv);
 
 /** sgx_should_reclaim() - free pages below @watermark and something to reclaim. */
 bool sgx_should_reclaim(struct sgx_driver *drv, uint64_t watermark);
 
-/** sgx_reclaim_direct() - reclaim if below the low watermark (SGX2 ioctls). */
+/**
+ * sgx_reclaim_direct() - reclaim if below the low watermark (SGX2 ioctls).
+ * Context: as sgx_reclaim_pages().
+ */
 void sgx_reclaim_direct(struct sgx_driver *drv);
+
+/**
+ * sgx_wake_ksgxd() - ask ksgxd to look at the watermarks and at @work
+ * (SGX_KSGXD_*, may be 0).
+ * Context: any, signal handlers included (an atomic and a futex wake).
+ */
+void sgx_wake_ksgxd(struct sgx_driver *drv, unsigned int work);
+
+/**
+ * sgx_ksgxd_step() - one round of what ksgxd does when woken: refill the
+ * queued EAUG reserves, retry pages left blocked, and reclaim once if free
+ * pages are below the high watermark. For manual_reclaim drivers (tests).
+ * Context: as sgx_reclaim_pages().
+ * Return: pages freed.
+ */
+unsigned int sgx_ksgxd_step(struct sgx_driver *drv);
+
+/* Start/stop the ksgxd thread (sgx_driver_create/destroy). */
+int sgx_ksgxd_start(struct sgx_driver *drv) __attribute__((warn_unused_result));
+void sgx_ksgxd_stop(struct sgx_driver *drv);
 
 /* driver.c: teardown of files still open at sgx_driver_destroy(). */
 void sgx_files_release_all(struct sgx_driver *drv);

@@ -267,6 +267,9 @@ out_unlock:
 	sgx_up_write(&drv->mm_lock);
 	free(vma);
 	put_dead(dead);
+	/* A mapped SGX2 enclave may take EAUG faults: fill their reserve. */
+	if (!ret)
+		sgx_encl_refill(f->encl);
 	return ret ? ret : (intptr_t)start;
 }
 
@@ -287,7 +290,7 @@ int sgx_munmap(struct sgx_driver *drv, void *addr, size_t len)
 		sgx_up_write(&drv->mm_lock);
 		return 1;
 	}
-	ret = remove_range(drv, start, end, true, &dead);
+	ret = remove_range(drv, start, end, false, &dead);
 	sgx_up_write(&drv->mm_lock);
 	put_dead(dead);
 	return ret;

@@ -171,6 +171,14 @@ int crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
  * gcm_lock protects: every key's slot lists, slot->owner and slot->next.
  * It is taken only on a cache miss, an eviction, a key's free and thread
  * exit, never on the per-page path, and no other lock is taken inside it.
+ *
+ * Signal context (the driver's fault handler running ELDU) may neither
+ * allocate nor wait for gcm_lock. Between crypto_sigsafe_begin() and
+ * crypto_sigsafe_end() a cache miss therefore borrows one of a few
+ * contexts each key makes up front (the pool), with an atomic flag, for
+ * the one call; with all of them busy the call fails (-EAGAIN) and the
+ * caller retries later. The operation itself allocates nothing, failed
+ * tag checks included.
  */
 struct gcm_slot {
 	EVP_CIPHER_CTX *ctx;            /* NULL once the owning key is freed */
@@ -179,10 +187,14 @@ struct gcm_slot {
 	struct gcm_slot *next;          /* on owner->slots */
 };
 
+#define GCM_POOL 4
+
 struct crypto_gcm {
 	uint8_t key[CRYPTO_AES128_KEY];
 	uint64_t gen;
 	struct gcm_slot *slots;         /* all slots of this key, under gcm_lock */
+	EVP_CIPHER_CTX *pool[GCM_POOL]; /* for signal context, see above */
+	atomic_bool pool_busy[GCM_POOL];
 };
 
 #define GCM_CACHE_WAYS 4
@@ -203,6 +215,17 @@ static atomic_uint_fast64_t gcm_next_gen = 1;
 static pthread_key_t gcm_tls_key;
 static bool gcm_tls_key_ok;
 static __thread struct gcm_cache *gcm_tls;
+static __thread unsigned int gcm_sigsafe;      /* crypto_sigsafe_begin() depth */
+
+void crypto_sigsafe_begin(void)
+{
+	gcm_sigsafe++;
+}
+
+void crypto_sigsafe_end(void)
+{
+	gcm_sigsafe--;
+}
 
 /* Context: gcm_lock held. Return a borrowed slot to its key or free its shell. */
 static void gcm_slot_put_locked(struct gcm_slot *slot)
@@ -286,18 +309,44 @@ out_free:
 	return NULL;
 }
 
-/* The calling thread's keyed context for @g, or NULL (out of memory). */
-static EVP_CIPHER_CTX *gcm_ctx(struct crypto_gcm *g)
+/* A pool context of @g, or NULL when all are busy. *@pool_idx: which. */
+static EVP_CIPHER_CTX *gcm_pool_get(struct crypto_gcm *g, int *pool_idx)
+{
+	for (int i = 0; i < GCM_POOL; i++) {
+		if (g->pool[i] && !atomic_exchange_explicit(&g->pool_busy[i], true,
+							    memory_order_acquire)) {
+			*pool_idx = i;
+			return g->pool[i];
+		}
+	}
+	return NULL;
+}
+
+static void gcm_pool_put(struct crypto_gcm *g, int pool_idx)
+{
+	if (pool_idx >= 0)
+		atomic_store_explicit(&g->pool_busy[pool_idx], false, memory_order_release);
+}
+
+/*
+ * The calling thread's keyed context for @g, or NULL (out of memory, or in
+ * signal context with the pool busy). *@pool_idx >= 0: a pool context,
+ * to be given back with gcm_pool_put().
+ */
+static EVP_CIPHER_CTX *gcm_ctx(struct crypto_gcm *g, int *pool_idx)
 {
 	struct gcm_cache *c = gcm_tls;
 	struct gcm_cache_entry *ent;
 	struct gcm_slot *slot, *spare = NULL;
 
+	*pool_idx = -1;
 	if (c) {
 		for (unsigned int i = 0; i < GCM_CACHE_WAYS; i++)
 			if (c->e[i].g == g && c->e[i].gen == g->gen)
 				return c->e[i].slot->ctx;
 	}
+	if (gcm_sigsafe)
+		return gcm_pool_get(g, pool_idx);
 	c = gcm_thread_cache();
 	if (!c)
 		return NULL;
@@ -351,6 +400,17 @@ int crypto_gcm_new(const uint8_t key[CRYPTO_AES128_KEY], struct crypto_gcm **out
 		return -ENOMEM;
 	memcpy(g->key, key, CRYPTO_AES128_KEY);
 	g->gen = atomic_fetch_add(&gcm_next_gen, 1);
+	for (int i = 0; i < GCM_POOL; i++) {
+		struct gcm_slot *slot = gcm_slot_new(g);
+
+		atomic_init(&g->pool_busy[i], false);
+		if (!slot) {
+			crypto_gcm_free(g);
+			return -ENOMEM;
+		}
+		g->pool[i] = slot->ctx;
+		free(slot);
+	}
 	*out = g;
 	return 0;
 }
@@ -383,6 +443,8 @@ void crypto_gcm_free(struct crypto_gcm *g)
 			free(slot);
 	}
 	pthread_mutex_unlock(&gcm_lock);
+	for (int i = 0; i < GCM_POOL; i++)
+		EVP_CIPHER_CTX_free(g->pool[i]);       /* NULL is fine */
 	crypto_wipe(g, sizeof(*g));
 	free(g);
 }
@@ -414,18 +476,19 @@ int crypto_gcm_encrypt(struct crypto_gcm *g, const uint8_t iv[CRYPTO_GCM_IV_LEN]
 	};
 	uint8_t fin[16];                /* GCM's final step outputs nothing */
 	EVP_CIPHER_CTX *ctx;
-	int outl;
+	int outl, pool_idx, ret = 0;
 
-	ctx = gcm_ctx(g);
+	ctx = gcm_ctx(g, &pool_idx);
 	if (!ctx)
-		return -EIO;
+		return gcm_sigsafe ? -EAGAIN : -EIO;
 	if (!EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv) ||
 	    gcm_update(ctx, NULL, aad, aad_len) ||
 	    gcm_update(ctx, out, in, len) ||
 	    !EVP_EncryptFinal_ex(ctx, fin, &outl) ||
 	    !EVP_CIPHER_CTX_get_params(ctx, params))
-		return ossl_fail(-EIO);
-	return 0;
+		ret = ossl_fail(-EIO);
+	gcm_pool_put(g, pool_idx);
+	return ret;
 }
 
 int crypto_gcm_decrypt(struct crypto_gcm *g, const uint8_t iv[CRYPTO_GCM_IV_LEN],
@@ -439,23 +502,24 @@ int crypto_gcm_decrypt(struct crypto_gcm *g, const uint8_t iv[CRYPTO_GCM_IV_LEN]
 	};
 	uint8_t fin[16];
 	EVP_CIPHER_CTX *ctx;
-	int outl;
+	int outl, pool_idx, ret = 0;
 
 	memcpy(tag_copy, tag, sizeof(tag_copy));
-	ctx = gcm_ctx(g);
+	ctx = gcm_ctx(g, &pool_idx);
 	if (!ctx)
-		return -EIO;
+		return gcm_sigsafe ? -EAGAIN : -EIO;
 	if (!EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, iv) ||
 	    gcm_update(ctx, NULL, aad, aad_len) ||
 	    gcm_update(ctx, out, in, len) ||
-	    !EVP_CIPHER_CTX_set_params(ctx, params))
-		return ossl_fail(-EIO);
-	if (EVP_DecryptFinal_ex(ctx, fin, &outl) <= 0) {
+	    !EVP_CIPHER_CTX_set_params(ctx, params)) {
+		ret = ossl_fail(-EIO);
+	} else if (EVP_DecryptFinal_ex(ctx, fin, &outl) <= 0) {
 		/* Like ELDU on a MAC failure: no unauthenticated plaintext. */
 		crypto_wipe(out, len);
-		return ossl_fail(-EBADMSG);
+		ret = ossl_fail(-EBADMSG);
 	}
-	return 0;
+	gcm_pool_put(g, pool_idx);
+	return ret;
 }
 
 /* ---- AES-128-CMAC --------------------------------------------------------- */

@@ -112,10 +112,22 @@ void crypto_gcm_free(struct crypto_gcm *g);
 int crypto_gcm_encrypt(struct crypto_gcm *g, const uint8_t iv[CRYPTO_GCM_IV_LEN],
 		       const void *aad, size_t aad_len, const void *in, void *out, size_t len,
 		       uint8_t tag[CRYPTO_GCM_TAG_LEN]) __attribute__((warn_unused_result));
-/** crypto_gcm_decrypt() - Return: 0, -EBADMSG when the tag does not verify, -EIO. */
+/**
+ * crypto_gcm_decrypt() - Return: 0, -EBADMSG when the tag does not verify,
+ * -EIO; -EAGAIN in signal-safe mode when no context is free right now.
+ */
 int crypto_gcm_decrypt(struct crypto_gcm *g, const uint8_t iv[CRYPTO_GCM_IV_LEN],
 		       const void *aad, size_t aad_len, const void *in, void *out, size_t len,
 		       const uint8_t tag[CRYPTO_GCM_TAG_LEN]) __attribute__((warn_unused_result));
+
+/*
+ * crypto_sigsafe_begin()/end() - bracket GCM calls made from a signal
+ * handler (ELDU in the fault path): no allocation and no lock wait; a
+ * thread without a cached context of the key borrows a preallocated one
+ * or gets -EAGAIN. Nests; per thread.
+ */
+void crypto_sigsafe_begin(void);
+void crypto_sigsafe_end(void);
 
 /* ---- AES-128-CMAC (keys, REPORT MAC) ------------------------------------- */
 

@@ -415,4 +415,5 @@ void hw_stats_read(const struct hw_platform *hw, struct hw_stats *st)
 	st->epc_pages = hw->nr_pages;
 	st->epcm_valid = atomic_load_explicit(&h->stat_valid, memory_order_relaxed);
 	st->enclaves = atomic_load_explicit(&h->stat_enclaves, memory_order_relaxed);
+	st->metadata_per_epc_page = sizeof(struct epcm_entry) + sizeof(struct epc_page_state);
 }

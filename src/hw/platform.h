@@ -154,6 +154,7 @@ struct hw_stats {
 	uint64_t epc_pages;
 	uint64_t epcm_valid;                   /* EPC pages with EPCM.VALID */
 	uint64_t enclaves;                     /* live SECS (resident or evicted) */
+	uint64_t metadata_per_epc_page;        /* bytes of EPCM + bookkeeping per page */
 };
 
 /** hw_stats_read() - counters since the platform came up. */

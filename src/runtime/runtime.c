@@ -87,6 +87,9 @@ void rt_set_platform(struct hw_platform *hw, struct sgx_driver *drv)
 {
 	rt.hw = hw;
 	rt.drv = drv;
+	/* The reclaimer's IPI: force logical processors out with the kick signal. */
+	if (drv)
+		sgx_driver_set_kick(drv, rt_kick, NULL);
 }
 
 void rt_fork_child(struct hw_platform *hw, struct sgx_driver *drv)

@@ -8,9 +8,15 @@
  * the test suite runs over tests/fuzz/corpus/ioctl.
  *
  * Input format (gen_corpus.py writes the seeds): byte 0 picks the platform
- * (& 3: 0-1 SGX2 with 160 EPC pages, 2 SGX2 with 24, 3 SGX1); then calls,
- * each an opcode byte (% OP_NR) followed by its argument bytes as listed
- * at enum op. A call cut short reads zeros. At most MAX_OPS calls.
+ * (& 7: 0-1 SGX2 with 160 EPC pages, 2 SGX2 with 24, 3 SGX1, 4 SGX2 with
+ * 12 - so small that two enclaves page against each other - 5 SGX1 with
+ * 16, 6-7 as 0); then calls, each an opcode byte (% OP_NR) followed by its
+ * argument bytes as listed at enum op. A call cut short reads zeros. At
+ * most MAX_OPS calls.
+ *
+ * The driver runs without ksgxd (manual_reclaim): pages are reclaimed by
+ * direct reclaim in the ioctls and by OP_EVICT, so every step is
+ * deterministic and the checker sees no pass half done.
  *
  * Addresses are confined to a region of FZ_SLOTS slots of 128 KiB that the
  * harness keeps reserved, so that a MAP_FIXED never lands on anything
@@ -48,14 +54,18 @@ enum op {
 	OP_MUNMAP,      /* region page|extra, pages */
 	OP_FAULT,       /* region page|extra, offset, access */
 	OP_RAW_IOCTL,   /* slot, command, arg, 48 bytes of argument */
+	OP_EVICT,       /* how: & 3: 0 one pass, 1 ksgxd's step, 2 down to the high
+			 * watermark, 3 everything that goes (bounded) */
 	OP_NR
 };
+
+#define NR_PLATFORMS 5
 
 /* ---- process-wide setup ------------------------------------------------- */
 
 static struct {
 	char dir[64], keyfile[96];
-	struct hw_platform *hw[3];      /* SGX2, SGX2 tiny EPC, SGX1 */
+	struct hw_platform *hw[NR_PLATFORMS];   /* see the input format */
 	struct crypto_rsa_key *key;
 	uint8_t *region;
 	uint8_t *arg_rw;                /* RW page; guard page after it */
@@ -85,8 +95,8 @@ static uint8_t *map_pages(size_t n, int prot)
 
 static void global_init(void)
 {
-	static const uint8_t sgx2[3] = { 1, 1, 0 };
-	static const uint64_t pages[3] = { 160, 24, 160 };
+	static const uint8_t sgx2[NR_PLATFORMS] = { 1, 1, 0, 1, 0 };
+	static const uint64_t pages[NR_PLATFORMS] = { 160, 24, 160, 12, 16 };
 	struct hw_config cfg;
 	uint8_t *p;
 	unsigned int i;
@@ -96,7 +106,7 @@ static void global_init(void)
 	FZ_CHECK(mkdtemp(g.dir), "mkdtemp");
 	snprintf(g.keyfile, sizeof(g.keyfile), "%s/platform.key", g.dir);
 	atexit(cleanup_files);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NR_PLATFORMS; i++) {
 		hw_config_default(&cfg);
 		cfg.sgx2 = sgx2[i];
 		cfg.epc_size = pages[i] * SGX_PAGE_SIZE;
@@ -689,6 +699,24 @@ static void op_raw_ioctl(struct fz *fz, struct rd *r)
 	(void)ioctl_on(fz, s, cmd, arg_ptr(sel, 48));
 }
 
+/* Reclaim as ksgxd or an allocation would, at a point the input picks. */
+static void op_evict(struct fz *fz, struct rd *r)
+{
+	uint8_t how = u8(r) & 3;
+	unsigned int i, freed = 0;
+
+	if (how == 1)
+		freed = sgx_ksgxd_step(fz->drv);
+	/* 0: one pass; 2: down to the high watermark; 3: all that goes. */
+	for (i = 0; how != 1 && i < (how ? 64u : 1u); i++) {
+		if ((how == 2 && !sgx_should_reclaim(fz->drv, fz->drv->high_pages)) ||
+		    !atomic_load(&fz->drv->nr_active))
+			break;
+		freed += sgx_reclaim_pages(fz->drv);
+	}
+	TRACE("evict %u: %u freed\n", how, freed);
+}
+
 /* ---- one input --------------------------------------------------------------- */
 
 /* Everything goes; afterwards every EPC page must be back and invalid. */
@@ -717,6 +745,8 @@ static void release_all(struct fz *fz)
 	FZ_CHECK(mmap(g.region, FZ_REGION_SIZE, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == g.region,
 		 "re-reserve the region");
+	/* What ksgxd would do: queued EAUG refills hold the last references. */
+	(void)sgx_ksgxd_step(fz->drv);
 
 	sgx_driver_stats(fz->drv, &st);
 	FZ_CHECK(st.enclaves == 0, "%llu enclaves outlive their files and mappings",
@@ -731,17 +761,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const uint8_t platforms[8] = { 0, 0, 1, 2, 3, 4, 0, 0 };
+	struct sgx_driver_config dc = { .manual_reclaim = true };
 	struct rd r = { data, size };
-	unsigned int n, platform;
+	unsigned int n;
 	struct fz fz;
 
 	if (!g.region)
 		global_init();
 	memset(&fz, 0, sizeof(fz));
-	platform = u8(&r) & 3;
-	fz.hw = g.hw[platform == 3 ? 2 : platform == 2 ? 1 : 0];
+	fz.hw = g.hw[platforms[u8(&r) & 7]];
 	fz.region = g.region;
-	FZ_CHECK(!sgx_driver_create(fz.hw, NULL, &fz.drv), "sgx_driver_create");
+	FZ_CHECK(!sgx_driver_create(fz.hw, &dc, &fz.drv), "sgx_driver_create");
 	cur = &fz;
 
 	for (n = 0; r.n && n < MAX_OPS; n++) {
@@ -761,6 +792,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_MUNMAP:         op_munmap(&fz, &r); break;
 		case OP_FAULT:          op_fault(&fz, &r); break;
 		case OP_RAW_IOCTL:      op_raw_ioctl(&fz, &r); break;
+		case OP_EVICT:          op_evict(&fz, &r); break;
 		}
 		fz_check(&fz);
 	}

@@ -17,9 +17,9 @@ import os
 import sys
 
 (OPEN, CLOSE, CREATE, ADD, INIT, PROVISION, RESTRICT, MODT, REMOVE, ENCLU,
- MMAP, MPROTECT, MUNMAP, FAULT, RAW) = range(15)
+ MMAP, MPROTECT, MUNMAP, FAULT, RAW, EVICT) = range(16)
 
-SGX2, TINY, SGX1 = 0, 2, 3
+SGX2, TINY, SGX1, MICRO, SGX1_SMALL = 0, 2, 3, 4, 5
 
 # secinfo_pick[] and accept_pick[] indices in fuzz_ioctl.c
 TCS, R, RW, RX, RWX = 0, 1, 2, 3, 4
@@ -102,6 +102,17 @@ def mprotect(slot, page, npages, prot):
 
 def munmap(slot, page, npages):
     return [MUNMAP, slot * SLOT_PAGES + page, npages - 1]
+
+
+def way_in(slot):
+    """Fault in what an enclave thread needs after an eviction: the TCS, its
+    SSA and a readable page for the SECINFO (op_enclu uses resident pages)."""
+    return fault(slot, 0, A_READ) + fault(slot, 1, A_READ) + fault(slot, 3, A_READ)
+
+
+def evict(how=0):
+    """0 one pass, 1 ksgxd's step, 2 down to the high watermark, 3 all."""
+    return [EVICT, how]
 
 
 def raw(slot, cmd, sel, payload=b""):
@@ -230,6 +241,39 @@ SEEDS = {
     # permissions EMODPR lowered to R: on x86 the PTE of such a VMA is
     # readable and the EPCM allows the read, so it must succeed (it once
     # mapped VMA & EPCM = nothing and faulted forever).
+    # EPC paging: pages out and back, the SECS too, on small EPCs.
+    "evict_reload": [SGX2] + build(0) + map_all(0) + fault(0, 3, A_WRITE) +
+    fault(0, 4, A_WRITE) + evict(3) + fault(0, 3, A_READ) + fault(0, 4, A_WRITE) +
+    fault(0, 2, A_EXEC) + evict(0) + evict(0) + fault(0, 5, A_READ) + evict(3) +
+    fault(0, 0, A_READ) + fault(0, 7, A_WRITE),
+    "evict_then_sgx2": [SGX2] + build(0) + map_all(0) + evict(3) +
+    restrict(0, 3, 1, PROT_R) + evict(3) + way_in(0) + enclu(0, 3, ACC_R_PR) +
+    fault(0, 3, A_READ) + evict(3) + modt(0, 4, 1, False) + evict(3) + fault(0, 4, A_READ) +
+    way_in(0) + enclu(0, 4, ACC_TRIM) + evict(3) + remove(0, 4, 1) + fault(0, 4, A_WRITE),
+    "evict_eaug": [SGX2] + build(0) + map_all(0) + mmap(0, 8, 8, PROT_R | PROT_W) +
+    fault(0, 9, A_WRITE) + fault(0, 10, A_READ) + evict(3) + fault(0, 9, A_READ) +
+    way_in(0) + enclu(0, 9, ACC_PENDING) + fault(0, 9, A_WRITE) + evict(3) +
+    fault(0, 9, A_READ) +
+    sum((fault(0, p, A_WRITE) for p in range(11, 16)), []) + evict(1) + evict(2),
+    "evict_reg_to_tcs": [SGX2] + build2(0) + map_all(0) + mmap(0, 8, 4, PROT_R | PROT_W) +
+    evict(3) + modt(0, 10, 1, True) + evict(3) + way_in(0) + fault(0, 10, A_READ) +
+    enclu(0, 10, ACC_TCS) + evict(3) + fault(0, 10, A_READ) + modt(0, 10, 1, False) +
+    way_in(0) + fault(0, 10, A_READ) + enclu(0, 10, ACC_TRIM) + remove(0, 10, 1),
+    "micro_two_enclaves": [MICRO] + build(0) + build(1) + map_all(0) + map_all(1) +
+    fault(0, 3, A_WRITE) + fault(1, 3, A_WRITE) + fault(0, 4, A_WRITE) +
+    fault(1, 5, A_READ) + evict(0) + fault(0, 3, A_READ) + fault(1, 3, A_READ) +
+    evict(1) + evict(2) + [CLOSE, 0] + fault(0, 6, A_READ) + munmap(0, 0, 8) + evict(3) +
+    fault(1, 2, A_EXEC),
+    "micro_close_while_out": [MICRO] + build(0) + map_all(0) + evict(3) + [CLOSE, 0] +
+    evict(3) + munmap(0, 0, 8) + build(1) + evict(3) + init(1),
+    # Found by the fuzzer: an enclave whose file is closed and whose mappings
+    # were replaced lives on the reference of its queued EAUG refill alone.
+    "refill_last_reference": [SGX2] + open_(0) + create(0, 3) + init(0) +
+    mmap(0, 0, 4, PROT_R | PROT_W) + fault(0, 0, A_READ) + fault(0, 1, A_READ) +
+    fault(0, 2, A_WRITE) + [CLOSE, 0] + open_(1) + create(1, 3) +
+    mmap(1, 0, 4, PROT_R | PROT_W, at=0) + evict(3) + evict(1) + fault(0, 0, A_READ),
+    "micro_sgx1": [SGX1_SMALL] + build(0) + map_all(0) + fault(0, 3, A_WRITE) + evict(3) +
+    fault(0, 3, A_READ) + fault(0, 12, A_READ) + restrict(0, 3, 1, PROT_R) + evict(2),
     "w_only_vma_read_after_restrict": [SGX2] + build(0) + mmap(0, 3, 1, PROT_W) +
     restrict(0, 3, 1, PROT_R) + fault(0, 3, A_READ),
     "x_only_vma_read_after_restrict": [SGX2] + build(0) + mmap(0, 2, 1, PROT_X) +

@@ -14,21 +14,35 @@
 #include "drv_test_util.h"
 #include "lp.h"
 
-void drvt_setup_policy(struct drvt *d, const struct hw_config *cfg, struct policy *policy)
+void drvt_setup_drv(struct drvt *d, const struct hw_config *cfg,
+		    const struct sgx_driver_config *dc)
 {
-	struct sgx_driver_config dcfg = { .policy = policy };
 	int ret;
 
 	memset(d, 0, sizeof(*d));
 	hwt_setup(&d->t, cfg);
-	ret = sgx_driver_create(d->t.hw, &dcfg, &d->drv);
+	ret = sgx_driver_create(d->t.hw, dc, &d->drv);
 	if (ret)
 		fail_msg("sgx_driver_create: %s", strerror(-ret));
 }
 
 void drvt_setup(struct drvt *d, const struct hw_config *cfg)
 {
-	drvt_setup_policy(d, cfg, NULL);
+	drvt_setup_drv(d, cfg, NULL);
+}
+
+void drvt_setup_policy(struct drvt *d, const struct hw_config *cfg, struct policy *policy)
+{
+	struct sgx_driver_config dc = { .policy = policy };
+
+	drvt_setup_drv(d, cfg, &dc);
+}
+
+void drvt_setup_manual(struct drvt *d, const struct hw_config *cfg)
+{
+	struct sgx_driver_config dc = { .manual_reclaim = true };
+
+	drvt_setup_drv(d, cfg, &dc);
 }
 
 uint64_t drvt_epcm_valid(struct drvt *d)

@@ -27,8 +27,13 @@ struct drvt {
 
 /* Platform from @cfg (NULL: default) and a driver with default config. */
 void drvt_setup(struct drvt *d, const struct hw_config *cfg);
+/* The same with driver config @dc (NULL: default). */
+void drvt_setup_drv(struct drvt *d, const struct hw_config *cfg,
+		    const struct sgx_driver_config *dc);
 /* The same with the enclave policy @policy (NULL: none; not owned). */
 void drvt_setup_policy(struct drvt *d, const struct hw_config *cfg, struct policy *policy);
+/* A driver without ksgxd: reclaim only when the test says (deterministic). */
+void drvt_setup_manual(struct drvt *d, const struct hw_config *cfg);
 /* Destroy the driver; asserts that every EPC page came back. */
 void drvt_teardown(struct drvt *d);
 

@@ -139,8 +139,8 @@ static void test_codes(void **state)
 			   0x15 },
 		/*  6 */ { "read TCS (EPCM)", 0x0000, HW_ACC_READ, false, SGX_FAULT_REPORT, 0x8005 },
 		/*  7 */ { "write TCS (EPCM)", 0x0000, HW_ACC_WRITE, false, SGX_FAULT_REPORT, 0x8007 },
-		/*  8 */ { "hole of an initialized enclave (EAUG seam)", 0x7000, HW_ACC_READ, false,
-			   SGX_FAULT_SIGBUS, 0 },
+		/*  8 */ { "hole of an initialized enclave: EAUG, then PENDING", 0x7000, HW_ACC_READ,
+			   false, SGX_FAULT_REPORT, 0x8005 },
 		/*  9 */ { "read R page", 0x4008, HW_ACC_READ, false, SGX_FAULT_HANDLED, 0 },
 	};
 	struct fx f;
@@ -235,7 +235,7 @@ static void test_epcm(void **state)
 	sgx_mutex_lock(&f.e.f->encl->lock);
 	entry = sgx_encl_lookup(f.e.f->encl, f.e.base + 0x1000);
 	assert_int_equal(sgx_encl_sync_pte(f.e.f->encl, entry), 0);
-	assert_int_equal(entry->pte, SGX_PTE_PRESENT);
+	assert_int_equal(entry->pte & ~SGX_PTE_YOUNG, SGX_PTE_PRESENT);
 	sgx_mutex_unlock(&f.e.f->encl->lock);
 	expect(5, TOUCH(&f, 0x1000, HW_ACC_READ, 0), SGX_FAULT_REPORT, 0x8005);
 	expect(6, TOUCH(&f, 0x1000, HW_ACC_WRITE, 0), SGX_FAULT_REPORT, 0x8007);
@@ -415,8 +415,8 @@ static void test_translate(void **state)
 }
 
 /*
- * Faults from several threads while another one mprotects, unmaps and
- * maps the same range again: no deadlock, no lost mapping, only answers
+ * Faults from several threads while another one mprotects and maps the
+ * same range again: no deadlock, no lost mapping, only answers
  * the state at the time allows (run it under -Db_sanitize=thread too).
  */
 struct race {
@@ -468,11 +468,15 @@ static void test_race(void **state)
 		assert_int_equal(sgx_mprotect(f.d.drv, p, 0x10000, PROT_READ), 0);
 		assert_int_equal(sgx_mprotect(f.d.drv, p, 0x8000, PROT_NONE), 0);
 		assert_int_equal(sgx_mprotect(f.d.drv, p, 0x10000, PROT_READ | PROT_WRITE), 0);
-		if (i % 3 == 0) {
-			assert_int_equal(sgx_munmap(f.d.drv, p, 0x10000), 0);
+		/*
+		 * Map it again over itself (MAP_FIXED replaces in one step). Not
+		 * munmap and then MAP_FIXED: in between, another thread's mmap
+		 * (the sanitizer allocator's, say) may take the hole, and MAP_FIXED
+		 * would then clobber that - a race of the test, not of the driver.
+		 */
+		if (i % 3 == 0)
 			assert_int_equal(drvt_mmap(&f.e, 0x10000, 0x10000, PROT_READ | PROT_WRITE),
 					 (intptr_t)p);
-		}
 	}
 	atomic_store(&r.stop, true);
 	for (i = 0; i < 3; i++)

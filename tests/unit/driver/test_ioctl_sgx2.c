@@ -582,14 +582,14 @@ static void test_restrict_then_eaccept(void **state)
 	t = drvt_touch(b + 0x3000, HW_ACC_WRITE, 0x1122334455667788ull);
 	assert_int_equal(t.res, SGX_FAULT_HANDLED);
 	p = entry_at(&e, 0x3000);
-	assert_int_equal(p->pte, SGX_PTE_PRESENT | PROT_READ | PROT_WRITE);
+	assert_int_equal(p->pte, SGX_PTE_PRESENT | SGX_PTE_YOUNG | PROT_READ | PROT_WRITE);
 
 	assert_int_equal(restrict_perms(&e, 0x3000, 0x1000, R, &rp), 0);
 	assert_int_equal(rp.count, 0x1000);
 	assert_int_equal(rp.result, 0);
 	assert_int_equal(epcm_bits(&e, 0x3000), R | PR);
 	/* Present still, but read-only, before the enclave even accepted. */
-	assert_int_equal(p->pte, SGX_PTE_PRESENT | PROT_READ);
+	assert_int_equal(p->pte, SGX_PTE_PRESENT | SGX_PTE_YOUNG | PROT_READ);
 	assert_int_equal(p->vm_max_prot_bits, PROT_READ | PROT_WRITE);
 	t = drvt_touch(b + 0x3000, HW_ACC_WRITE, 1);
 	assert_int_equal(t.res, SGX_FAULT_REPORT);
