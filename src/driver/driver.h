@@ -224,6 +224,20 @@ enum sgx_fault_result sgx_encl_fault_walk(struct sgx_driver *drv, uint64_t addr,
  */
 uint32_t sgx_translate(void *ctx, uint64_t lin, unsigned int access, uint64_t *pa);
 
+/**
+ * sgx_encl_peek() - read @len bytes at @lin, in an enclave mapping, from the
+ * EPC page behind it, mapped at the moment or not: the runtime decodes the
+ * instruction that trapped, whose page the reclaimer may have zapped since
+ * the CPU fetched from it (a resident page: the thread is still counted in
+ * the enclave, so the page cannot have been written back).
+ * Context: signal context safe (trylocks only).
+ * Return: 0; -ENOENT (@lin is in no enclave mapping: read it directly);
+ * -EBUSY (a lock is contended: retry); -EFAULT (no resident page there);
+ * -EINVAL (crosses a page).
+ */
+int sgx_encl_peek(struct sgx_driver *drv, uint64_t lin, void *buf, size_t len)
+	__attribute__((warn_unused_result));
+
 /* ---- statistics --------------------------------------------------------------- */
 
 struct sgx_driver_stats {

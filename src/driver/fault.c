@@ -346,3 +346,33 @@ uint32_t sgx_translate(void *ctx, uint64_t lin, unsigned int access, uint64_t *p
 	sgx_up_read(&drv->mm_lock);
 	return code;
 }
+
+int sgx_encl_peek(struct sgx_driver *drv, uint64_t lin, void *buf, size_t len)
+{
+	struct sgx_encl_page *entry;
+	struct sgx_vma *vma;
+	int ret = 0;
+
+	if (!len || (lin & (SGX_PAGE_SIZE - 1)) + len > SGX_PAGE_SIZE)
+		return -EINVAL;
+	if (!sgx_down_read_trylock(&drv->mm_lock))
+		return -EBUSY;
+	vma = sgx_vma_find(drv, lin);
+	if (!vma) {
+		sgx_up_read(&drv->mm_lock);
+		return -ENOENT;
+	}
+	if (!sgx_mutex_trylock(&vma->encl->lock)) {
+		sgx_up_read(&drv->mm_lock);
+		return -EBUSY;
+	}
+	entry = sgx_encl_lookup(vma->encl, lin & SGX_PAGE_MASK);
+	if (!entry || !entry->epc_page)
+		ret = -EFAULT;
+	else
+		memcpy(buf, (uint8_t *)sgx_get_epc_virt_addr(drv, entry->epc_page) +
+		       (lin & (SGX_PAGE_SIZE - 1)), len);
+	sgx_mutex_unlock(&vma->encl->lock);
+	sgx_up_read(&drv->mm_lock);
+	return ret;
+}

@@ -29,6 +29,7 @@
  *    returns -EBUSY, so the caller may retry and nothing leaks.
  */
 #include <errno.h>
+#include <time.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,17 +108,44 @@ static int sgx_enclave_etrack(struct sgx_encl *encl)
 	return 0;
 }
 
+/* How long load_page() waits for the reclaimer: 10,000 x 100 us. */
+#define LOAD_WAITS      10000
+#define LOAD_WAIT_NS    100000
+
 /*
  * load_page() - the kernel's sgx_encl_load_page(): the entry of the page at
  * @addr, made resident (ELDU, the SECS first, if it was evicted).
- * Context: encl->lock held.
+ *
+ * The kernel answers -EAGAIN as soon as it finds the page being written
+ * back, or no EPC page free for the ELDU; its window for that is the few
+ * microseconds between EBLOCK and EWB. sgxemu's window can be longer (the
+ * EWB may first have to force threads out of the enclave with a signal),
+ * long enough that a program walking a large range - the selftests trim and
+ * remove an enclave the size of the EPC - would see -EAGAIN where hardware
+ * practically never gives it. So the ioctl waits for the reclaimer, with
+ * the enclave lock dropped, up to a second before it says -EAGAIN.
+ *
+ * Context: encl->lock held (dropped and retaken while waiting); nothing of
+ * this page's work done yet.
  * Return: 0 and *@out; -EFAULT (no such page, or it cannot be loaded);
- * -EBUSY (the reclaimer is writing it back, or no EPC page is free).
+ * -EBUSY (still being written back, or still no EPC page free).
  */
 static int load_page(struct sgx_encl *encl, uint64_t addr, struct sgx_encl_page **out)
 {
+	const struct timespec pause = { .tv_nsec = LOAD_WAIT_NS };
+	unsigned int waits;
+	int ret;
+
 	sgx_assert_held(&encl->lock);
-	return sgx_encl_load_page(encl, addr, out);
+	for (waits = 0;; waits++) {
+		ret = sgx_encl_load_page(encl, addr, out);
+		if (ret != -EBUSY || waits == LOAD_WAITS)
+			return ret;
+		sgx_mutex_unlock(&encl->lock);
+		sgx_reclaim_direct(encl->drv);
+		nanosleep(&pause, NULL);
+		sgx_mutex_lock(&encl->lock);
+	}
 }
 
 /* The ioctl's view of a load_page() failure: busy pages are worth a retry. */
@@ -454,10 +482,11 @@ static long sgx_encl_remove_pages(struct sgx_encl *encl, struct sgx_enclave_remo
 
 	for (c = 0; c < params->length; c += SGX_PAGE_SIZE) {
 		uint64_t addr = encl->base + params->offset + c;
+		unsigned int waits = 0;
 
 		sgx_reclaim_direct(drv);
 		sgx_mutex_lock(&encl->lock);
-
+retry:
 		ret = load_page(encl, addr, &entry);
 		if (ret) {
 			ret = load_error((int)ret);
@@ -481,6 +510,13 @@ static long sgx_encl_remove_pages(struct sgx_encl *encl, struct sgx_enclave_remo
 		}
 
 		ret = remove_page(encl, entry, addr);
+		if (ret == -EBUSY && waits++ < LOAD_WAITS) {
+			/* The reclaimer took the page meanwhile: as load_page(), wait. */
+			sgx_mutex_unlock(&encl->lock);
+			nanosleep(&(struct timespec){ .tv_nsec = LOAD_WAIT_NS }, NULL);
+			sgx_mutex_lock(&encl->lock);
+			goto retry;
+		}
 		if (ret)
 			goto out_unlock;
 

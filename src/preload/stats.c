@@ -99,11 +99,12 @@ void pl_stats_write(void)
 		(unsigned long long)d.faults, (unsigned long long)d.faults_reported);
 	fprintf(f, "  \"runtime\": {\"eenter\": %llu, \"eresume\": %llu, \"eexit\": %llu, "
 		"\"aex\": %llu, \"aex_exception\": %llu, \"aex_signal\": %llu, "
-		"\"faults_resolved\": %llu, \"leaves\": %llu, \"cpuid\": %llu, \"kicks\": %llu}\n}\n",
+		"\"faults_resolved\": %llu, \"fault_retries\": %llu, \"leaves\": %llu, \"cpuid\": %llu, \"kicks\": %llu}\n}\n",
 		(unsigned long long)r.eenter, (unsigned long long)r.eresume,
 		(unsigned long long)r.eexit, (unsigned long long)r.aex,
 		(unsigned long long)r.aex_exception, (unsigned long long)r.aex_signal,
-		(unsigned long long)r.faults_resolved, (unsigned long long)r.leaves,
+		(unsigned long long)r.faults_resolved, (unsigned long long)r.fault_retries,
+		(unsigned long long)r.leaves,
 		(unsigned long long)r.cpuid, (unsigned long long)r.kicks);
 	if (fclose(f) || rename(tmp, path))
 		pl_log(PL_WARN, "statistics: %s: %s", path, strerror(errno));

@@ -20,6 +20,7 @@
  *
  * Context: signal handler, host FS/GS already restored.
  */
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 
@@ -150,7 +151,24 @@ static void gprs_from_ctx(const struct rt_ctx *c, struct sgx_gprsgx *g)
 	g->rip = c->rip;
 }
 
+static bool aex(struct rt_thread *t, ucontext_t *uc, bool in_tail, const struct rt_exception *ex,
+		bool report);
+
 bool rt_aex(struct rt_thread *t, ucontext_t *uc, bool in_tail, const struct rt_exception *ex)
+{
+	return aex(t, uc, in_tail, ex, true);
+}
+
+void rt_aex_retry(struct rt_thread *t, ucontext_t *uc, const struct rt_exception *ex)
+{
+	aex(t, uc, false, ex, false);
+	rt_inc(&rt_count.fault_retries);
+	/* Out of the enclave now: let the reclaimer (or the lock holder) run. */
+	sched_yield();
+}
+
+static bool aex(struct rt_thread *t, ucontext_t *uc, bool in_tail, const struct rt_exception *ex,
+		bool report)
 {
 	greg_t *r = uc->uc_mcontext.gregs;
 	uint32_t len = t->lp.xsave_size;
@@ -195,9 +213,12 @@ bool rt_aex(struct rt_thread *t, ucontext_t *uc, bool in_tail, const struct rt_e
 	t->mode = RT_HOST;
 	atomic_fetch_add_explicit(&t->exits, 1, memory_order_release);
 	rt_inc(&rt_count.aex);
-	rt_inc(exception ? &rt_count.aex_exception : &rt_count.aex_signal);
+	if (!exception)
+		rt_inc(&rt_count.aex_signal);
+	else if (report)
+		rt_inc(&rt_count.aex_exception);
 
-	if (exception && aep == (uint64_t)(uintptr_t)rt_vdso_aep &&
+	if (report && exception && aep == (uint64_t)(uintptr_t)rt_vdso_aep &&
 	    ex->vector != X86_TRAP_DB && ex->vector != X86_TRAP_BP) {
 		r[REG_RIP] = (greg_t)(uintptr_t)rt_vdso_handle_exception;
 		r[REG_RDI] = (greg_t)ex->vector;

@@ -12,6 +12,7 @@
  *
  * Context: signal handler, host FS/GS already restored.
  */
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
@@ -23,6 +24,31 @@
 #define RFLAGS_ZF 0x40ul
 #define RFLAGS_SF 0x80ul
 #define RFLAGS_OF 0x800ul
+
+int rt_insn_at(uint64_t rip, const char *bytes, unsigned int n)
+{
+	unsigned int first = n, done = 0;
+	uint8_t buf[16];
+	int r;
+
+	if (n > sizeof(buf))
+		return 0;
+	if ((rip & 4095) + n > 4096)
+		first = 4096 - (unsigned int)(rip & 4095);
+	while (done < n) {
+		unsigned int len = done ? n - done : first;
+
+		r = rt.drv ? sgx_encl_peek(rt.drv, rip + done, buf + done, len) : -ENOENT;
+		if (r == -ENOENT)
+			memcpy(buf + done, (const void *)(uintptr_t)(rip + done), len);
+		else if (r == -EBUSY)
+			return -EBUSY;
+		else if (r)
+			return 0;       /* no resident enclave page: it was not fetched from */
+		done += len;
+	}
+	return !memcmp(buf, bytes, n);
+}
 
 /* A leaf with a status in RAX. */
 static bool has_status(unsigned int leaf)
@@ -114,7 +140,11 @@ enum rt_outcome rt_enclave_enclu(struct rt_thread *t, ucontext_t *uc, int *sig, 
 			tries++;
 			break;
 		case RT_PF_BUSY:
-			break;
+			if (!t->lp.in_enclave)
+				break;
+			rt_exception_from_fault(SGX_FAULT_PF, &t->lp, &ex);
+			rt_aex_retry(t, uc, &ex);
+			return RT_EXITED;
 		default:
 			return raise_fault(t, uc, &ex, sig, si);
 		}

@@ -72,8 +72,9 @@ int rt_resolve_leaf_pf(struct rt_thread *t, struct rt_exception *ex)
 		case SGX_FAULT_HANDLED:
 			return RT_PF_MAPPED;
 		case SGX_FAULT_RETRY:
-			/* A lock holder may be descheduled: as long as it takes. */
-			sched_yield();
+			/* Outside the enclave the caller may wait; inside it must AEX. */
+			if (!t->lp.in_enclave)
+				sched_yield();
 			return RT_PF_BUSY;
 		case SGX_FAULT_REPORT:
 			t->lp.fault_code = code;

@@ -117,8 +117,9 @@ void rt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 struct rt_stats {
 	uint64_t eenter, eresume, eexit;        /* entries and normal exits */
 	uint64_t aex;                           /* asynchronous exits, all causes */
-	uint64_t aex_exception, aex_signal;     /* ... an exception / a signal */
+	uint64_t aex_exception, aex_signal;     /* ... an exception reported / a signal */
 	uint64_t faults_resolved;               /* enclave faults the driver made invisible */
+	uint64_t fault_retries;                 /* ...after an AEX, as it had to wait */
 	uint64_t leaves;                        /* other ENCLU leaves emulated */
 	uint64_t cpuid;                         /* CPUID instructions answered */
 	uint64_t kicks;                         /* AEXes forced for the reclaimer */

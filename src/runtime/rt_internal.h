@@ -155,7 +155,7 @@ extern struct rt_runtime rt;
 /* Statistics; relaxed counters. */
 struct rt_counters {
 	atomic_uint_fast64_t eenter, eresume, eexit, aex, aex_exception, aex_signal;
-	atomic_uint_fast64_t faults_resolved, leaves, cpuid, kicks;
+	atomic_uint_fast64_t faults_resolved, fault_retries, leaves, cpuid, kicks;
 };
 extern struct rt_counters rt_count;
 
@@ -293,6 +293,16 @@ struct rt_exception {
  */
 bool rt_aex(struct rt_thread *t, ucontext_t *uc, bool in_tail, const struct rt_exception *ex);
 
+/**
+ * rt_aex_retry() - a fault inside the enclave that the driver cannot
+ * resolve yet (no free EPC page, a lock held elsewhere): AEX and go back
+ * to the AEP, whose ERESUME retries the instruction - what the kernel's
+ * VM_FAULT_NOPAGE does on hardware. Waiting inside the handler instead
+ * would keep this logical processor in the enclave and hold up the very
+ * ETRACK the reclaimer needs to free a page.
+ */
+void rt_aex_retry(struct rt_thread *t, ucontext_t *uc, const struct rt_exception *ex);
+
 /* rt_gprs_from_uc() / rt_uc_from_gprs(): GPRSGX <-> signal frame. */
 void rt_gprs_from_uc(const ucontext_t *uc, struct sgx_gprsgx *g);
 void rt_uc_from_gprs(ucontext_t *uc, const struct sgx_gprsgx *g);
@@ -322,7 +332,16 @@ extern const char rt_kick_cookie;
 /* The driver's kick hook (sgx_kick_fn). */
 void rt_kick(void *ctx, uint64_t secs_index);
 
-/* Reads of code bytes at a trapping RIP. */
+/*
+ * rt_insn_at() - does the instruction at @rip (that just trapped) start with
+ * @bytes? Enclave code is read through the driver from its EPC page: the
+ * reclaimer may have zapped the mapping since the CPU fetched from it.
+ * Return: 1 yes, 0 no, -EBUSY (cannot tell now: re-execute the instruction).
+ * Context: signal handler, host FS/GS restored.
+ */
+int rt_insn_at(uint64_t rip, const char *bytes, unsigned int n);
+
+/* Reads of code bytes at a trapping RIP, directly (host code). */
 static inline bool rt_insn_is(uint64_t rip, const char *bytes, unsigned int n)
 {
 	const unsigned char *p = (const unsigned char *)(uintptr_t)rip;

@@ -168,6 +168,7 @@ void rt_stats_read(struct rt_stats *st)
 	st->aex_exception = atomic_load_explicit(&rt_count.aex_exception, memory_order_relaxed);
 	st->aex_signal = atomic_load_explicit(&rt_count.aex_signal, memory_order_relaxed);
 	st->faults_resolved = atomic_load_explicit(&rt_count.faults_resolved, memory_order_relaxed);
+	st->fault_retries = atomic_load_explicit(&rt_count.fault_retries, memory_order_relaxed);
 	st->leaves = atomic_load_explicit(&rt_count.leaves, memory_order_relaxed);
 	st->cpuid = atomic_load_explicit(&rt_count.cpuid, memory_order_relaxed);
 	st->kicks = atomic_load_explicit(&rt_count.kicks, memory_order_relaxed);

@@ -315,6 +315,7 @@ static void enclave_signal(struct rt_thread *t, int sig, siginfo_t *si, ucontext
 	enum rt_outcome out;
 	struct rt_exception ex;
 	siginfo_t dsi = *si;
+	bool is_enclu = false;
 	int dsig = sig;
 	uint32_t code;
 
@@ -333,7 +334,18 @@ static void enclave_signal(struct rt_thread *t, int sig, siginfo_t *si, ucontext
 		return;
 	}
 
-	if (sig == SIGILL && rt_insn_is(rip, SGX_ENCLU_OPCODE, 3)) {
+	if (sig == SIGILL) {
+		int r = rt_insn_at(rip, SGX_ENCLU_OPCODE, 3);
+
+		if (r < 0) {
+			/* Decode it again on the retry. */
+			rt_wrfsbase(t->encl_fs);
+			rt_wrgsbase(t->encl_gs);
+			return;
+		}
+		is_enclu = r;
+	}
+	if (is_enclu) {
 		out = rt_enclave_enclu(t, uc, &dsig, &dsi);
 	} else {
 		exception_of(sig, si, uc, &ex);
@@ -341,10 +353,11 @@ static void enclave_signal(struct rt_thread *t, int sig, siginfo_t *si, ucontext
 			switch (sgx_encl_fault(rt.drv, ex.addr, pf_access(ex.error_code), &code)) {
 			case SGX_FAULT_HANDLED:
 				rt_inc(&rt_count.faults_resolved);
-				/* fallthrough */
-			case SGX_FAULT_RETRY:
 				rt_wrfsbase(t->encl_fs);
 				rt_wrgsbase(t->encl_gs);
+				return;
+			case SGX_FAULT_RETRY:
+				rt_aex_retry(t, uc, &ex);
 				return;
 			case SGX_FAULT_REPORT:
 				ex.error_code = code;
@@ -358,7 +371,7 @@ static void enclave_signal(struct rt_thread *t, int sig, siginfo_t *si, ucontext
 				break;
 			}
 		} else if (sig == SIGSEGV && si->si_code == SI_KERNEL &&
-			   rt_insn_is(rip, CPUID_OPCODE, 2)) {
+			   rt_insn_at(rip, CPUID_OPCODE, 2) == 1) {
 			/* CPUID inside an enclave is #UD. */
 			ex.vector = X86_TRAP_UD;
 			ex.error_code = 0;

@@ -30,6 +30,9 @@ struct worker {
 	unsigned int idx;
 	pthread_t th;
 	uint64_t bad, done;
+	int ret;                        /* the first bad call's */
+	struct sgx_enclave_run run;
+	uint64_t got, want;
 };
 
 static void on_rt(int sig, siginfo_t *si, void *uc)
@@ -59,9 +62,17 @@ static void *compute(void *arg)
 		op.op = ENCL_OP_COMPUTE;
 		op.arg[0] = ROUNDS;
 		op.arg[1] = seed;
-		if (rtt_enter(&e, w->idx, &op, &run) || run.function != SGX_EEXIT ||
-		    op.ret[0] != encl_compute(ROUNDS, seed))
-			w->bad++;
+		int ret = rtt_enter(&e, w->idx, &op, &run);
+		uint64_t want = encl_compute(ROUNDS, seed);
+
+		if (ret || run.function != SGX_EEXIT || op.ret[0] != want) {
+			if (!w->bad++) {
+				w->ret = ret;
+				w->run = run;
+				w->got = op.ret[0];
+				w->want = want;
+			}
+		}
 		w->done++;
 	}
 	atomic_store(&stop, true);
@@ -112,7 +123,13 @@ static void test_signal_storm(void **state)
 	rt_stats_read(&after);
 
 	for (i = 0; i < WORKERS; i++) {
-		assert_int_equal(w[i].bad, 0);
+		if (w[i].bad)
+			fail_msg("worker %u: %lu bad; first: ret %d function %u exception %u/%#x at "
+				 "%#lx, result %#lx, expected %#lx", i, (unsigned long)w[i].bad,
+				 w[i].ret, w[i].run.function, w[i].run.exception_vector,
+				 w[i].run.exception_error_code,
+				 (unsigned long)w[i].run.exception_addr, (unsigned long)w[i].got,
+				 (unsigned long)w[i].want);
 		assert_true(sent[i] > 100);
 		/* Queued signals are never merged: each one was handled. */
 		assert_int_equal(atomic_load(&handled[i]), sent[i]);
