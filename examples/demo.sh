@@ -70,9 +70,9 @@ say "\"SGX backing\" store (EWB) and back (ELDU) as it writes and checks every p
 	"$host" --heap 8M "$enclave" "$work/hello-8m.sig" sweep | show
 say "EPC pages written out (EWB): $(field "$work/stats.json" ewb), loaded back (ELDU):" \
 	"$(field "$work/stats.json" eldu), reclaim passes: $(field "$work/stats.json" reclaim_passes)"
-say "Ecalls: $(field "$work/stats.json" eenter), ENCLU traps emulated:" \
-	"$(field "$work/stats.json" leaves), enclave page faults resolved:" \
-	"$(field "$work/stats.json" faults_resolved)"
+say "Enclave page faults sgxemu resolved without the program noticing:" \
+	"$(field "$work/stats.json" faults_resolved) (after an AEX, as they had to wait:" \
+	"$(field "$work/stats.json" fault_retries))"
 
 step "7. EINIT checks the signature and the measurement"
 say "A SIGSTRUCT with one bit flipped: SGX_IOC_ENCLAVE_INIT fails with EPERM, as on"
