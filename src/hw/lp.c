@@ -642,3 +642,16 @@ out_unlock:
 	epc_unlock(hw, lp->tcs_index);
 	return ret;
 }
+
+bool hw_lp_fault_blocked(struct hw_lp *lp)
+{
+	uint8_t *host;
+	uint64_t idx;
+
+	if (!(lp->fault_code & X86_PF_SGX))
+		return false;
+	/* No longer mapped: the reclaimer zapped it after EBLOCK. Also transient. */
+	if (lp_translate(lp, lp->fault_addr, HW_ACC_READ, &host, &idx))
+		return true;
+	return idx != HW_EPC_NONE && (epcm_flags(lp->hw, idx) & EPCM_BLOCKED);
+}

@@ -154,6 +154,16 @@ unsigned int enclu_aex(struct hw_lp *lp, const struct sgx_gprsgx *gprs, const vo
  */
 unsigned int hw_lp_access(struct hw_lp *lp, uint64_t lin, unsigned int access, void **host);
 
+/**
+ * hw_lp_fault_blocked() - was the #PF a leaf just raised (at lp->fault_addr)
+ * an EPCM refusal of a BLOCKED page? That state is transient - the page is
+ * on its way out (EBLOCK, then EWB) - so the caller may retry once it is
+ * gone rather than report the fault. Also true when the page no longer
+ * translates at all (zapped since): the retry will tell.
+ * Context: async-signal safe if the translate callback is.
+ */
+bool hw_lp_fault_blocked(struct hw_lp *lp);
+
 /* In-enclave leaves; SGX_FAULT_UD/GP as the SDM says when not in enclave mode. */
 unsigned int enclu_ereport(struct hw_lp *lp, uint64_t targetinfo, uint64_t reportdata,
 			   uint64_t report);

@@ -66,7 +66,16 @@ int rt_resolve_leaf_pf(struct rt_thread *t, struct rt_exception *ex)
 {
 	uint32_t code = t->lp.fault_code;
 
-	/* An EPCM refusal is the leaf's own verdict: nothing to map. */
+	/*
+	 * An EPCM refusal is the leaf's own verdict: nothing to map - unless
+	 * the page is only BLOCKED, on its way to the backing store: then the
+	 * retry will find it gone and the driver will load it back.
+	 */
+	if ((code & X86_PF_SGX) && hw_lp_fault_blocked(&t->lp)) {
+		if (!t->lp.in_enclave)
+			sched_yield();
+		return RT_PF_BUSY;
+	}
 	if (!(code & X86_PF_SGX)) {
 		switch (sgx_encl_fault_walk(rt.drv, t->lp.fault_addr, pf_access(code), &code)) {
 		case SGX_FAULT_HANDLED:
