@@ -238,6 +238,32 @@ uint32_t sgx_translate(void *ctx, uint64_t lin, unsigned int access, uint64_t *p
 int sgx_encl_peek(struct sgx_driver *drv, uint64_t lin, void *buf, size_t len)
 	__attribute__((warn_unused_result));
 
+/* ---- user copies -------------------------------------------------------------- */
+
+/**
+ * sgx_uaccess_fixup() - the driver's exception table: if *@rip is the
+ * driver's user-copy instruction (a bad pointer a program passed to an
+ * ioctl), move *@rip to the copy's fixup, which makes the copy return a
+ * short count (-EFAULT for the ioctl), and return true. Every SIGSEGV and
+ * SIGBUS handler in front of the driver asks this first, before any lock
+ * is tried: the copy may run with driver locks held.
+ * Context: signal handlers (no lock, no TLS, no libc); any FS.
+ * Return: true if *@rip was moved (resume there), false if not ours.
+ */
+bool sgx_uaccess_fixup(uint64_t *rip);
+
+/**
+ * sgx_uaccess_set_fixups() - declare (@wired true) that SIGSEGV and SIGBUS
+ * reach a handler calling sgx_uaccess_fixup(): the driver then copies
+ * ioctl arguments and ADD_PAGES sources directly instead of through
+ * process_vm_readv()/process_vm_writev(). false goes back to the syscalls.
+ * Context: process-wide; no ioctl in progress while it turns false.
+ */
+void sgx_uaccess_set_fixups(bool wired);
+
+/** sgx_uaccess_fixups() - how many copy faults sgx_uaccess_fixup() has fixed up. */
+uint64_t sgx_uaccess_fixups(void);
+
 /* ---- statistics --------------------------------------------------------------- */
 
 struct sgx_driver_stats {

@@ -18,7 +18,10 @@
 #include "sgxemu/uapi/sgx.h"
 #include "uaccess.h"
 
-/* Source pages copied per process_vm_readv() in ADD_PAGES. */
+/*
+ * Source pages copied ahead per process_vm_readv() in ADD_PAGES. A direct
+ * copy costs no syscall: one page at a time, still in L1 when EADD reads it.
+ */
 #define ADD_CHUNK_PAGES 16
 
 static bool is_power_of_2(uint64_t x)
@@ -191,8 +194,10 @@ int sgx_validate_offset_length(struct sgx_encl *encl, uint64_t offset, uint64_t 
 
 /*
  * One ADD_PAGES call's view of the source: find_vma() results and a window
- * of source pages copied ahead with one syscall. Copy-ahead changes no
- * outcome: a page that cannot be read still fails at its own turn.
+ * of source pages copied ahead - several with one syscall, or one page at a
+ * time by the direct copy. Copy-ahead changes no outcome: it stays inside
+ * the mapping already judged, and a page that cannot be read still fails
+ * at its own turn.
  */
 struct add_src {
 	uint64_t src;                   /* add_arg.src */
@@ -203,8 +208,10 @@ struct add_src {
 	uint64_t offset;                /* add_arg.offset */
 	uint64_t secinfo_flags;
 	bool measure;
-	uint8_t *buf;                   /* ADD_CHUNK_PAGES pages, page aligned */
+	uint8_t *buf;                   /* chunk pages, page aligned */
+	uint64_t chunk;                 /* pages copied at a time */
 	uint64_t buf_first;             /* byte offset of buf[0] from src */
+	uint64_t buf_len;               /* bytes of buf the copy was asked for */
 	uint64_t buf_valid;             /* bytes of buf that were copied */
 	struct sgx_user_vma vma;        /* find_vma() for addresses in [vma_from, vma.end) */
 	uint64_t vma_from;
@@ -273,11 +280,19 @@ static int add_src_page(struct sgx_driver *drv, struct add_src *s, uint64_t c, v
 	if (sgx_vma_find(drv, addr))
 		return -EFAULT;
 
-	if (c < s->buf_first || c >= s->buf_first + ADD_CHUNK_PAGES * SGX_PAGE_SIZE) {
+	/* get_user_pages() without FOLL_FORCE: an exec-only mapping is not readable. */
+	if (!s->vma.readable || addr < s->vma.start)
+		return -EFAULT;
+
+	if (c < s->buf_first || c >= s->buf_first + s->buf_len) {
+		/* Ahead only within this mapping: the next one is judged first. */
 		n = s->length - c;
-		if (n > ADD_CHUNK_PAGES * SGX_PAGE_SIZE)
-			n = ADD_CHUNK_PAGES * SGX_PAGE_SIZE;
+		if (n > s->chunk * SGX_PAGE_SIZE)
+			n = s->chunk * SGX_PAGE_SIZE;
+		if (n > s->vma.end - addr)
+			n = s->vma.end - addr;
 		s->buf_first = c;
+		s->buf_len = n;
 		s->buf_valid = sgx_copy_from_user_partial(s->buf, addr, n);
 	}
 	if (c - s->buf_first + SGX_PAGE_SIZE > s->buf_valid)
@@ -438,7 +453,8 @@ static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, uint64_t arg)
 	s.secinfo_flags = secinfo.flags;
 	s.measure = add_arg.flags & SGX_PAGE_MEASURE;
 	s.buf_first = UINT64_MAX;
-	s.buf = aligned_alloc(SGX_PAGE_SIZE, ADD_CHUNK_PAGES * SGX_PAGE_SIZE);
+	s.chunk = sgx_user_access_direct() ? 1 : ADD_CHUNK_PAGES;
+	s.buf = aligned_alloc(SGX_PAGE_SIZE, s.chunk * SGX_PAGE_SIZE);
 	for (c = 0; c < add_arg.length; c += SGX_PAGE_SIZE) {
 		ret = s.buf ? sgx_encl_add_page(encl, &s, c, add_arg.offset + c, &secinfo,
 						add_arg.flags) : -ENOMEM;
@@ -661,6 +677,7 @@ long sgx_ioctl(struct sgx_file *f, unsigned int cmd, unsigned long arg,
 	struct sgx_driver *drv = f->drv;
 	struct sgx_encl *encl = f->encl;
 	bool known = true;
+	int uaccess;
 	long ret;
 
 	/* /dev/sgx_provision has no ioctl at all. */
@@ -672,6 +689,8 @@ long sgx_ioctl(struct sgx_file *f, unsigned int cmd, unsigned long arg,
 		return -EBUSY;
 	}
 
+	/* Copies of this call go direct or through syscalls: decided once. */
+	uaccess = sgx_user_access_begin();
 	switch (cmd) {
 	case SGX_IOC_ENCLAVE_CREATE:
 		ret = sgx_ioc_enclave_create(encl, arg);
@@ -700,6 +719,7 @@ long sgx_ioctl(struct sgx_file *f, unsigned int cmd, unsigned long arg,
 		known = false;
 		break;
 	}
+	sgx_user_access_end(uaccess);
 	atomic_fetch_and_explicit(&encl->flags, ~(unsigned int)SGX_ENCL_IOCTL,
 				  memory_order_acq_rel);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,115 @@
 /* Pipe fallback: one user page at a time (below any pipe's capacity). */
 #define PIPE_CHUNK 4096
 
+/* copy_user.S */
+size_t sgx_copy_user_raw(void *dst, const void *src, size_t len);
+extern const char sgx_copy_user_insn[], sgx_copy_user_insn_end[], sgx_copy_user_fixup[];
+
 static atomic_int vm_rw_broken;         /* process_vm_* forbidden here */
+static atomic_bool fixups_wired;        /* sgx_uaccess_set_fixups() */
+
+/*
+ * Per thread, inside sgx_user_access_begin()/end(): whether copies go
+ * direct (1) or through syscalls (0), decided once; -1 outside: decided
+ * per copy.
+ */
+static _Thread_local signed char access_direct = -1;
+
+void sgx_uaccess_set_fixups(bool wired)
+{
+	atomic_store_explicit(&fixups_wired, wired, memory_order_release);
+}
+
+static atomic_uint_fast64_t nr_fixups;
+
+/* Signal context: no lock, no TLS; one lock-free atomic add. */
+bool sgx_uaccess_fixup(uint64_t *rip)
+{
+	if (*rip < (uint64_t)(uintptr_t)sgx_copy_user_insn ||
+	    *rip >= (uint64_t)(uintptr_t)sgx_copy_user_insn_end)
+		return false;
+	*rip = (uint64_t)(uintptr_t)sgx_copy_user_fixup;
+	atomic_fetch_add_explicit(&nr_fixups, 1, memory_order_relaxed);
+	return true;
+}
+
+uint64_t sgx_uaccess_fixups(void)
+{
+	return atomic_load_explicit(&nr_fixups, memory_order_relaxed);
+}
+
+/*
+ * May this thread copy directly? Only if a fault in the copy reaches a
+ * handler that applies the fixup: the fixups are wired, and SIGSEGV and
+ * SIGBUS are not blocked (Linux kills a thread whose synchronous fault
+ * signal is blocked, where the kernel's copy would have said -EFAULT).
+ */
+static bool direct_possible(void)
+{
+	sigset_t cur;
+
+	if (!atomic_load_explicit(&fixups_wired, memory_order_acquire))
+		return false;
+	if (pthread_sigmask(SIG_BLOCK, NULL, &cur))
+		return false;
+	return !sigismember(&cur, SIGSEGV) && !sigismember(&cur, SIGBUS);
+}
+
+static bool use_direct(void)
+{
+	return access_direct >= 0 ? access_direct : direct_possible();
+}
+
+bool sgx_user_access_direct(void)
+{
+	return use_direct();
+}
+
+int sgx_user_access_begin(void)
+{
+	int saved = access_direct;
+
+	access_direct = direct_possible();
+	return saved;
+}
+
+void sgx_user_access_end(int saved)
+{
+	access_direct = (signed char)saved;
+}
+
+static size_t to_page_end(uintptr_t a)
+{
+	return 4096 - (a & 4095);
+}
+
+/*
+ * The direct copy, up to the first byte that faults on either side. REP
+ * MOVSB may report a fault a little before that byte; from where it
+ * stopped, single bytes go up to the next page boundary of either side
+ * (where accessibility can change), then REP MOVSB again.
+ * Return: bytes copied.
+ */
+static size_t direct_copy(void *dst, const void *src, size_t len)
+{
+	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
+	size_t done = 0, end, n;
+
+	while (done < len) {
+		done = len - sgx_copy_user_raw((void *)(d + done), (const void *)(s + done),
+					       len - done);
+		if (done == len)
+			break;
+		n = to_page_end(s + done);
+		if (n > to_page_end(d + done))
+			n = to_page_end(d + done);
+		end = n < len - done ? done + n : len;
+		for (; done < end; done++)
+			if (sgx_copy_user_raw((void *)(d + done), (const void *)(s + done), 1))
+				return done;
+	}
+	return len;
+}
 
 static bool vm_rw_unusable(int err)
 {
@@ -73,6 +182,8 @@ size_t sgx_copy_from_user_partial(void *dst, uint64_t src, size_t len)
 
 	if (!len)
 		return 0;
+	if (use_direct())
+		return direct_copy(dst, (const void *)(uintptr_t)src, len);
 	if (!atomic_load_explicit(&vm_rw_broken, memory_order_relaxed)) {
 		n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
 		if (n >= 0)
@@ -97,6 +208,8 @@ int sgx_copy_to_user(uint64_t dst, const void *src, size_t len)
 
 	if (!len)
 		return 0;
+	if (use_direct())
+		return direct_copy((void *)(uintptr_t)dst, src, len) == len ? 0 : -EFAULT;
 	if (!atomic_load_explicit(&vm_rw_broken, memory_order_relaxed)) {
 		n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
 		if (n >= 0)
@@ -193,6 +306,7 @@ static bool file_noexec(const struct sgx_user_vma *v)
 	return dev_noexec(major(v->dev), minor(v->dev));
 }
 
+#define SGX_PROCMAP_QUERY_VMA_READABLE 0x01
 #define SGX_PROCMAP_QUERY_VMA_WRITABLE 0x02
 
 /* Return: 0, -EFAULT (nothing at or above @addr), -ENOTTY (no PROCMAP_QUERY). */
@@ -215,6 +329,7 @@ static int query_procmap(struct sgx_driver *drv, uint64_t addr, struct sgx_user_
 		out->path[0] = '\0';
 	out->start = q.vma_start;
 	out->end = q.vma_end;
+	out->readable = q.vma_flags & SGX_PROCMAP_QUERY_VMA_READABLE;
 	out->writable = q.vma_flags & SGX_PROCMAP_QUERY_VMA_WRITABLE;
 	out->ino = q.inode;
 	out->dev = makedev(q.dev_major, q.dev_minor);
@@ -245,6 +360,7 @@ static int query_maps_text(uint64_t addr, struct sgx_user_vma *out)
 			continue;
 		out->start = start;
 		out->end = end;
+		out->readable = perms[0] == 'r';
 		out->writable = perms[1] == 'w';
 		out->ino = ino;
 		out->dev = makedev(maj, min);

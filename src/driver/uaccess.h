@@ -5,9 +5,16 @@
  * without ever dereferencing a pointer the program passed. A bad pointer
  * is -EFAULT, never a crash.
  *
- * Copies go through process_vm_readv/process_vm_writev on our own pid (one
- * syscall, the kernel does the checking); where a seccomp policy forbids
- * them, through a pipe (write() of user memory fails with EFAULT too).
+ * Copies go direct - an assembly copy whose faults the SIGSEGV/SIGBUS
+ * handler turns into a short count (copy_user.S, sgx_uaccess_fixup() in
+ * driver.h) - once someone has declared with sgx_uaccess_set_fixups() that
+ * the handler does that, and the calling thread does not block those
+ * signals. Otherwise they go through process_vm_readv/process_vm_writev on
+ * our own pid (one syscall, the kernel does the checking), and where a
+ * seccomp policy forbids them, through a pipe (write() of user memory
+ * fails with EFAULT too). Every path stops at the first byte that cannot
+ * be read or written, and none ever dereferences a user pointer outside
+ * copy_user.S.
  */
 #ifndef SGXEMU_DRIVER_UACCESS_H
 #define SGXEMU_DRIVER_UACCESS_H
@@ -31,6 +38,19 @@ int sgx_copy_to_user(uint64_t dst, const void *src, size_t len) __attribute__((w
  */
 size_t sgx_copy_from_user_partial(void *dst, uint64_t src, size_t len);
 
+/**
+ * sgx_user_access_begin() - decide once, for the copies the calling thread
+ * makes until sgx_user_access_end(), whether they go direct (the check
+ * costs a syscall; outside such a window every copy makes it). An ioctl
+ * brackets itself with the pair.
+ * Return: the state to hand to sgx_user_access_end() (windows nest).
+ */
+int sgx_user_access_begin(void);
+void sgx_user_access_end(int saved);
+
+/** sgx_user_access_direct() - do the calling thread's copies go direct now? */
+bool sgx_user_access_direct(void);
+
 /*
  * What find_vma() tells sgx_encl_add_page about a source address: the
  * kernel's own rule needs may_exec; the rest is what the policy's
@@ -38,6 +58,7 @@ size_t sgx_copy_from_user_partial(void *dst, uint64_t src, size_t len);
  */
 struct sgx_user_vma {
 	uint64_t start, end;            /* the first mapping with end > address */
+	bool readable;                  /* VM_READ: get_user_pages() can read it */
 	bool may_exec;                  /* VM_MAYEXEC */
 	bool writable;                  /* VM_WRITE */
 	bool noexec_mount;              /* a file on a noexec mount */

@@ -286,6 +286,28 @@ static sigjmp_buf fault_env;
 static volatile struct drvt_touch fault_state;
 static struct sigaction old_segv;
 
+static struct sigaction old_bus;
+
+/* First what the runtime's handler does first: the driver's copy fixups. */
+static bool uaccess_fixup(ucontext_t *uc)
+{
+	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+
+	if (!sgx_uaccess_fixup(&rip))
+		return false;
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)rip;
+	return true;
+}
+
+/* SIGBUS (and SIGSEGV under drvt_uaccess_direct()): fixups only. */
+static void fixup_handler(int sig, siginfo_t *si, void *ctx)
+{
+	(void)si;
+	if (uaccess_fixup(ctx))
+		return;
+	signal(sig, SIG_DFL);           /* the access faults again and kills us */
+}
+
 static void segv_handler(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
@@ -295,6 +317,8 @@ static void segv_handler(int sig, siginfo_t *si, void *ctx)
 	uint32_t code = 0;
 
 	(void)sig;
+	if (uaccess_fixup(uc))
+		return;
 	if (err & X86_PF_WRITE)
 		access = HW_ACC_WRITE;
 	else if (err & X86_PF_INSTR)
@@ -309,22 +333,49 @@ static void segv_handler(int sig, siginfo_t *si, void *ctx)
 	siglongjmp(fault_env, 1);
 }
 
-void drvt_fault_install(struct sgx_driver *drv)
+static void install(int sig, void (*fn)(int, siginfo_t *, void *), struct sigaction *old)
 {
 	struct sigaction sa;
 
-	fault_drv = drv;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = segv_handler;
+	sa.sa_sigaction = fn;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGSEGV, &sa, &old_segv), 0);
+	assert_int_equal(sigaction(sig, &sa, old), 0);
+}
+
+void drvt_fault_install(struct sgx_driver *drv)
+{
+	fault_drv = drv;
+	install(SIGSEGV, segv_handler, &old_segv);
+	install(SIGBUS, fixup_handler, &old_bus);
+	sgx_uaccess_set_fixups(true);
 }
 
 void drvt_fault_uninstall(void)
 {
+	sgx_uaccess_set_fixups(false);
 	assert_int_equal(sigaction(SIGSEGV, &old_segv, NULL), 0);
+	assert_int_equal(sigaction(SIGBUS, &old_bus, NULL), 0);
 	fault_drv = NULL;
+}
+
+void drvt_uaccess_direct(bool on)
+{
+	static bool is_on;
+
+	if (on == is_on)
+		return;
+	is_on = on;
+	if (on) {
+		install(SIGSEGV, fixup_handler, &old_segv);
+		install(SIGBUS, fixup_handler, &old_bus);
+		sgx_uaccess_set_fixups(true);
+		return;
+	}
+	sgx_uaccess_set_fixups(false);
+	assert_int_equal(sigaction(SIGSEGV, &old_segv, NULL), 0);
+	assert_int_equal(sigaction(SIGBUS, &old_bus, NULL), 0);
 }
 
 struct drvt_touch drvt_touch(void *addr, unsigned int access, uint64_t value)

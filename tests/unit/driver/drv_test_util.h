@@ -106,9 +106,19 @@ struct drvt_touch {
 	uint64_t value;                 /* value read */
 };
 
-/* Route SIGSEGV of this process through sgx_encl_fault(@drv). */
+/*
+ * Route SIGSEGV of this process through sgx_encl_fault(@drv), after the
+ * driver's copy fixups (as the runtime's handler does); SIGBUS through the
+ * fixups only. The driver copies directly meanwhile.
+ */
 void drvt_fault_install(struct sgx_driver *drv);
 void drvt_fault_uninstall(void);
+/*
+ * @on: SIGSEGV and SIGBUS through the driver's copy fixups only (anything
+ * else kills the test), and the driver copies directly; !@on: back to the
+ * handlers before and to process_vm_readv/writev.
+ */
+void drvt_uaccess_direct(bool on);
 /*
  * Access the 8 bytes at @addr: HW_ACC_READ, HW_ACC_WRITE (of @value) or
  * HW_ACC_EXEC (call it: the page must start with a RET). Faults the driver
