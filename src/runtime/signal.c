@@ -415,6 +415,11 @@ static void host_signal(struct rt_thread *t, int sig, siginfo_t *si, ucontext_t 
 		deliver(t, sig, si, uc, false);
 		return;
 	}
+	/* A bad user pointer in a driver copy: -EFAULT for the ioctl. */
+	if ((sig == SIGSEGV || sig == SIGBUS) && sgx_uaccess_fixup(&rip)) {
+		g[REG_RIP] = (greg_t)rip;
+		return;
+	}
 	if (sig == SIGILL) {
 		r = rt_raw_enclu(t, uc, &dsig, &dsi);
 		if (r == RT_RESUME) {
@@ -498,6 +503,8 @@ int rt_signals_init(void)
 				return ret;
 		}
 	}
+	/* host_signal() applies the driver's user-copy fixups from now on. */
+	sgx_uaccess_set_fixups(true);
 	return 0;
 }
 
@@ -506,6 +513,7 @@ void rt_signals_fini(void)
 	struct sigaction cur;
 	int sig;
 
+	sgx_uaccess_set_fixups(false);
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
