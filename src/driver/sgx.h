@@ -160,6 +160,7 @@ struct sgx_driver {
 	/* Source-page VMA queries for ADD_PAGES (uaccess.c). */
 	int maps_fd;                    /* /proc/self/maps, -1 if unavailable */
 	atomic_int procmap_query;       /* 1 works, 0 unknown, -1 unsupported */
+	struct sgx_src_cache *src_cache; /* noexec verdicts per source mapping, or NULL */
 
 	/* ---- statistics ---- */
 	atomic_uint_fast64_t st_enclaves;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +307,161 @@ static bool file_noexec(const struct sgx_user_vma *v)
 	return dev_noexec(major(v->dev), minor(v->dev));
 }
 
+/*
+ * The noexec verdict costs a stat() and a statvfs() of the mapped file (or
+ * a read of mountinfo), several microseconds, and ADD_PAGES asks for it on
+ * every call - usually about the same mapping of the enclave image. It is
+ * cached per source mapping: the mapping as find_vma() describes it (range,
+ * file offset, device, inode, path), so that a different mapping, or the
+ * same file reached by another path, asks afresh. The verdict depends on
+ * nothing else but the mount table of the caller's mount namespace (the
+ * statvfs() goes through the path's mount, a deleted file is looked up by
+ * device), so the whole cache is forgotten at every mount, umount or
+ * remount: /proc/thread-self/mountinfo reports those to poll() (POLLPRI),
+ * one cheap syscall per lookup.
+ *
+ * That descriptor watches the namespace it was opened in. A thread that
+ * moves to another one (unshare, setns) is noticed at its next miss, which
+ * compares /proc/thread-self/ns/mnt and starts over; a thread that moved
+ * and changed mounts there without a miss in between can still get the
+ * verdict of before the move for a mapping it had used then. The kernel
+ * decides VM_MAYEXEC once, at mmap() time, so for the very mapping that
+ * verdict is the kernel's too.
+ */
+#define SRC_CACHE_SIZE 4
+
+struct src_verdict {
+	bool valid, noexec;
+	uint64_t start, end, pgoff, dev, ino;
+	char path[PATH_MAX];
+};
+
+struct sgx_src_cache {
+	/*
+	 * lock protects: everything below, and the event state of
+	 * mountinfo_fd, which poll() consumes: a poll() and the forgetting it
+	 * calls for are one step, or a concurrent caller could use a verdict
+	 * the event made stale. So it is held across that poll() - with a
+	 * zero timeout it never blocks - and only that syscall. A leaf lock:
+	 * taken under mm_lock and encl->lock, nothing taken under it, never in
+	 * signal context.
+	 */
+	struct sgx_mutex lock;
+	int mountinfo_fd;               /* -1: nothing watched, nothing cached */
+	uint64_t ns_dev, ns_ino;        /* the namespace it watches */
+	uint64_t gen;                   /* mount-table changes seen */
+	unsigned int next;              /* the entry to replace next */
+	struct src_verdict v[SRC_CACHE_SIZE];
+};
+
+static void src_cache_forget_locked(struct sgx_src_cache *c)
+{
+	unsigned int i;
+
+	c->gen++;
+	for (i = 0; i < SRC_CACHE_SIZE; i++)
+		c->v[i].valid = false;
+}
+
+/* Forget every verdict if the mount table changed. Context: c->lock held. */
+static void src_cache_sync_locked(struct sgx_src_cache *c)
+{
+	struct pollfd p = { .fd = c->mountinfo_fd, .events = POLLPRI };
+
+	sgx_assert_held(&c->lock);
+	/* An error (EINTR...) counts as a change: never trust what is unknown. */
+	if (c->mountinfo_fd >= 0 && poll(&p, 1, 0) == 0)
+		return;
+	src_cache_forget_locked(c);
+}
+
+/*
+ * Watch the calling thread's mount namespace, if it is not the one
+ * watched: a new descriptor, and everything known so far forgotten.
+ * Context: no driver leaf lock held.
+ */
+static void src_cache_follow_ns(struct sgx_src_cache *c)
+{
+	struct stat st;
+	int fd, old;
+	bool same;
+
+	if (stat("/proc/thread-self/ns/mnt", &st))
+		return;         /* cannot tell: keep what is watched */
+	sgx_mutex_lock(&c->lock);
+	same = c->mountinfo_fd >= 0 && c->ns_dev == st.st_dev && c->ns_ino == st.st_ino;
+	sgx_mutex_unlock(&c->lock);
+	if (same)
+		return;
+	/* Only this thread changes its own namespace: still the one stat() saw. */
+	fd = open("/proc/thread-self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	sgx_mutex_lock(&c->lock);
+	old = c->mountinfo_fd;
+	c->mountinfo_fd = fd;
+	c->ns_dev = st.st_dev;
+	c->ns_ino = st.st_ino;
+	src_cache_forget_locked(c);
+	sgx_mutex_unlock(&c->lock);
+	if (old >= 0)
+		close(old);
+}
+
+static bool src_verdict_is(const struct src_verdict *e, const struct sgx_user_vma *v)
+{
+	return e->valid && e->start == v->start && e->end == v->end && e->pgoff == v->pgoff &&
+	       e->dev == v->dev && e->ino == v->ino && !strcmp(e->path, v->path);
+}
+
+/* file_noexec() through the cache. Context: no driver leaf lock held. */
+static bool file_noexec_cached(struct sgx_driver *drv, const struct sgx_user_vma *v)
+{
+	struct sgx_src_cache *c = drv->src_cache;
+	struct src_verdict *e;
+	unsigned int i;
+	uint64_t gen;
+	bool noexec;
+
+	if (!c)
+		return file_noexec(v);
+	sgx_mutex_lock(&c->lock);
+	src_cache_sync_locked(c);
+	for (i = 0; i < SRC_CACHE_SIZE; i++) {
+		if (src_verdict_is(&c->v[i], v)) {
+			noexec = c->v[i].noexec;
+			sgx_mutex_unlock(&c->lock);
+			return noexec;
+		}
+	}
+	sgx_mutex_unlock(&c->lock);
+
+	src_cache_follow_ns(c);
+	sgx_mutex_lock(&c->lock);
+	gen = c->gen;
+	sgx_mutex_unlock(&c->lock);
+
+	noexec = file_noexec(v);
+
+	/* Kept only if no mount changed while it was worked out. */
+	sgx_mutex_lock(&c->lock);
+	src_cache_sync_locked(c);
+	if (c->gen == gen) {
+		e = &c->v[c->next];
+		c->next = (c->next + 1) % SRC_CACHE_SIZE;
+		e->start = v->start;
+		e->end = v->end;
+		e->pgoff = v->pgoff;
+		e->dev = v->dev;
+		e->ino = v->ino;
+		memcpy(e->path, v->path, strlen(v->path) + 1);
+		e->noexec = noexec;
+		e->valid = true;
+	}
+	sgx_mutex_unlock(&c->lock);
+	return noexec;
+}
+
 #define SGX_PROCMAP_QUERY_VMA_READABLE 0x01
 #define SGX_PROCMAP_QUERY_VMA_WRITABLE 0x02
 
@@ -329,6 +485,7 @@ static int query_procmap(struct sgx_driver *drv, uint64_t addr, struct sgx_user_
 		out->path[0] = '\0';
 	out->start = q.vma_start;
 	out->end = q.vma_end;
+	out->pgoff = q.vma_offset;
 	out->readable = q.vma_flags & SGX_PROCMAP_QUERY_VMA_READABLE;
 	out->writable = q.vma_flags & SGX_PROCMAP_QUERY_VMA_WRITABLE;
 	out->ino = q.inode;
@@ -360,6 +517,7 @@ static int query_maps_text(uint64_t addr, struct sgx_user_vma *out)
 			continue;
 		out->start = start;
 		out->end = end;
+		out->pgoff = off;
 		out->readable = perms[0] == 'r';
 		out->writable = perms[1] == 'w';
 		out->ino = ino;
@@ -414,20 +572,39 @@ int sgx_find_user_vma(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma
 	 * is anonymous memory, [heap], [stack], [vdso]...
 	 */
 	out->anonymous = !out->ino || shmem_anonymous(out->path);
-	out->noexec_mount = !out->anonymous && file_noexec(out);
+	out->noexec_mount = !out->anonymous && file_noexec_cached(drv, out);
 	out->may_exec = !out->noexec_mount;
 	return 0;
 }
 
 void sgx_uaccess_init(struct sgx_driver *drv)
 {
+	struct sgx_src_cache *c;
+
 	drv->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	atomic_init(&drv->procmap_query, 0);
+
+	/* Without the cache (no memory) every call asks afresh. */
+	c = calloc(1, sizeof(*c));
+	if (c) {
+		c->mountinfo_fd = -1;   /* opened at the first miss */
+		sgx_mutex_init(&c->lock);
+	}
+	drv->src_cache = c;
 }
 
 void sgx_uaccess_fini(struct sgx_driver *drv)
 {
+	struct sgx_src_cache *c = drv->src_cache;
+
 	if (drv->maps_fd >= 0)
 		close(drv->maps_fd);
 	drv->maps_fd = -1;
+	if (c) {
+		if (c->mountinfo_fd >= 0)
+			close(c->mountinfo_fd);
+		sgx_mutex_destroy(&c->lock);
+		free(c);
+	}
+	drv->src_cache = NULL;
 }

@@ -58,6 +58,7 @@ bool sgx_user_access_direct(void);
  */
 struct sgx_user_vma {
 	uint64_t start, end;            /* the first mapping with end > address */
+	uint64_t pgoff;                 /* its offset in the file, in bytes */
 	bool readable;                  /* VM_READ: get_user_pages() can read it */
 	bool may_exec;                  /* VM_MAYEXEC */
 	bool writable;                  /* VM_WRITE */

@@ -8,11 +8,13 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -241,6 +243,73 @@ static void test_find_vma(void **state)
 	drvt_teardown(&d);
 }
 
+/* ---- the noexec verdict, cached per source mapping ----------------------- */
+
+static void remount(const char *dir, bool noexec)
+{
+	assert_int_equal(mount("tmpfs", dir, "tmpfs", MS_REMOUNT | (noexec ? MS_NOEXEC : 0),
+			       "size=1m"), 0);
+}
+
+static long add_rx(struct drvt_encl *e, uint64_t offset, const void *src)
+{
+	return drvt_add_src(e, offset, src, 1, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X,
+			    true, NULL);
+}
+
+/*
+ * A cached verdict never outlives the mount it was about: remounting the
+ * source's filesystem exec or noexec changes the answer for the very same
+ * mapping at the next call, as without a cache. Also after the process
+ * moved to a new mount namespace, once a miss has shown the move.
+ */
+static void test_noexec_verdict_follows_mounts(void **state)
+{
+	const char *nx = drvt_noexec_dir();
+	struct sgx_user_vma v;
+	struct drvt_encl e;
+	uint8_t *f, *g;
+	struct drvt d;
+
+	(void)state;
+	if (!nx) {
+		print_message("[ SKIPPED  ] no private mount here\n");
+		return;
+	}
+	drvt_setup(&d, NULL);
+	drvt_encl(&d, &e, 1ull << 20, 0);
+	f = drvt_file_pages(nx, 1, 0x21, PROT_READ, false);
+
+	assert_int_equal(add_rx(&e, 0x0000, f), -EACCES);
+	assert_int_equal(add_rx(&e, 0x0000, f), -EACCES);
+	remount(nx, false);
+	assert_int_equal(add_rx(&e, 0x0000, f), 0);
+	assert_int_equal(sgx_find_user_vma(d.drv, (uintptr_t)f, &v), 0);
+	assert_true(v.may_exec);
+	remount(nx, true);
+	assert_int_equal(add_rx(&e, 0x1000, f), -EACCES);
+	assert_int_equal(sgx_find_user_vma(d.drv, (uintptr_t)f, &v), 0);
+	assert_false(v.may_exec);
+
+	/* A namespace of its own: the next miss (a new mapping) follows it. */
+	assert_int_equal(unshare(CLONE_NEWNS), 0);
+	assert_int_equal(mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	g = drvt_file_pages(nx, 1, 0x31, PROT_READ, false);
+	assert_int_equal(add_rx(&e, 0x1000, g), -EACCES);
+	remount(nx, false);
+	assert_int_equal(add_rx(&e, 0x1000, g), 0);
+	assert_int_equal(add_rx(&e, 0x2000, f), 0);
+	remount(nx, true);
+	assert_int_equal(add_rx(&e, 0x3000, f), -EACCES);
+
+	assert_int_equal(drvt_init(&e), 0);
+	munmap(g, 4096);
+	munmap(f, 4096);
+	drvt_close(&e);
+	drvt_teardown(&d);
+	drvt_file_cleanup();
+}
+
 /* ---- ADD_PAGES: a source that faults part-way, each copy path ------------ */
 
 #ifndef MADV_GUARD_INSTALL
@@ -420,6 +489,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_copies_signals_blocked, direct_off),
 		cmocka_unit_test(test_copies_pipe_fallback),
 		cmocka_unit_test(test_find_vma),
+		cmocka_unit_test(test_noexec_verdict_follows_mounts),
 		cmocka_unit_test(test_add_pages_faults),
 		cmocka_unit_test_teardown(test_add_pages_faults_direct, direct_off),
 		cmocka_unit_test_teardown(test_add_pages_faults_fault_handler, fault_handler_off),
