@@ -9,9 +9,15 @@
  *     audit log to /dev/null, and to a real file) against no policy, each
  *     driver on a platform of its own.
  *
- * Each sample builds BUILD_PAGES pages into a fresh enclave; enclave
+ * Each sample builds BUILD_PAGES pages (page i from page i of one file
+ * mapping, for the leaves and the ioctl alike) into a fresh enclave; enclave
  * creation and teardown are not timed. The operation and its floor are
  * sampled alternately, so that drift on a shared machine hits both alike.
+ *
+ * The runtime is up, as under `sgxemu run`: its fault handler applies the
+ * driver's copy fixups, so the driver copies user memory directly.
+ * add_pages_x16_syscalls is the same call with that turned off
+ * (process_vm_readv/writev, what a driver without the runtime does).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +32,7 @@
 #include "encls.h"
 #include "platform.h"
 #include "policy.h"
+#include "rt.h"
 #include "sgxemu/uapi/sgx.h"
 
 #define ENCL_BASE   0x7e0000000000ull
@@ -119,7 +126,7 @@ static double sample_ioctl(struct sgx_driver *drv, const uint8_t *src, unsigned 
 	t0 = bench_now_ns();
 	for (done = 0; done < BUILD_PAGES; done += batch) {
 		memset(&add, 0, sizeof(add));
-		add.src = (uintptr_t)src + (uint64_t)(done % BATCH_PAGES) * SGX_PAGE_SIZE;
+		add.src = (uintptr_t)src + (uint64_t)done * SGX_PAGE_SIZE;
 		add.offset = (uint64_t)done * SGX_PAGE_SIZE;
 		add.length = (uint64_t)batch * SGX_PAGE_SIZE;
 		add.secinfo = (uintptr_t)&secinfo;
@@ -163,7 +170,7 @@ static double sample_leaves(struct floor *fl, const uint8_t *src)
 	t0 = bench_now_ns();
 	for (i = 0; i < BUILD_PAGES; i++) {
 		pginfo.addr = ENCL_BASE + (uint64_t)i * SGX_PAGE_SIZE;
-		pginfo.contents = (uintptr_t)src + (uint64_t)(i % BATCH_PAGES) * SGX_PAGE_SIZE;
+		pginfo.contents = (uintptr_t)src + (uint64_t)i * SGX_PAGE_SIZE;
 		r = encls_eadd(fl->hw, &pginfo, fl->epc[i]);
 		for (off = 0; !r && off < SGX_PAGE_SIZE; off += 256)
 			r = encls_eextend(fl->hw, fl->epc[BUILD_PAGES], (uint8_t *)fl->epc[i] + off);
@@ -179,9 +186,21 @@ static double sample_leaves(struct floor *fl, const uint8_t *src)
 	return (double)t / BUILD_PAGES;
 }
 
+static double sample_ioctl_syscalls(struct sgx_driver *drv, const uint8_t *src,
+				    unsigned int batch)
+{
+	double t;
+
+	sgx_uaccess_set_fixups(false);
+	t = sample_ioctl(drv, src, batch);
+	sgx_uaccess_set_fixups(true);
+	return t;
+}
+
 static void bench_add_pages(const uint8_t *src)
 {
 	double s_floor[BENCH_SAMPLES], s_add[BENCH_SAMPLES], s_add1[BENCH_SAMPLES];
+	double s_add256[BENCH_SAMPLES], s_sys[BENCH_SAMPLES];
 	struct sgx_driver *drv;
 	struct hw_platform *hw = platform();
 	struct floor fl;
@@ -200,16 +219,24 @@ static void bench_add_pages(const uint8_t *src)
 		double f = sample_leaves(&fl, src);
 		double a = sample_ioctl(drv, src, BATCH_PAGES);
 		double a1 = sample_ioctl(drv, src, 1);
+		double a256 = sample_ioctl(drv, src, BUILD_PAGES);
+		double sys = sample_ioctl_syscalls(drv, src, BATCH_PAGES);
 
 		if (i) {
 			s_floor[i - 1] = f;
 			s_add[i - 1] = a;
 			s_add1[i - 1] = a1;
+			s_add256[i - 1] = a256;
+			s_sys[i - 1] = sys;
 		}
 	}
 	bench_report_lat("add_pages_measured_x16", bench_lat_of(s_add, BENCH_SAMPLES),
 			 "eadd_16eextend", bench_lat_of(s_floor, BENCH_SAMPLES), 1.10);
+	bench_report_lat("add_pages_measured_x256", bench_lat_of(s_add256, BENCH_SAMPLES),
+			 "eadd_16eextend", bench_lat_of(s_floor, BENCH_SAMPLES), 1.10);
 	bench_report_lat("add_pages_measured_x1", bench_lat_of(s_add1, BENCH_SAMPLES),
+			 "eadd_16eextend", bench_lat_of(s_floor, BENCH_SAMPLES), 0);
+	bench_report_lat("add_pages_x16_syscalls", bench_lat_of(s_sys, BENCH_SAMPLES),
 			 "eadd_16eextend", bench_lat_of(s_floor, BENCH_SAMPLES), 0);
 
 	sgx_driver_destroy(drv);
@@ -318,11 +345,28 @@ static void bench_policy(const uint8_t *src)
 
 void bench_driver(void)
 {
-	const uint8_t *src = source_pages(BATCH_PAGES);
+	const uint8_t *src = source_pages(BUILD_PAGES);
+	struct hw_platform *rt_hw = platform();
+	struct sgx_driver *rt_drv;
+	struct rt_config cfg;
+	int ret;
+
+	ret = sgx_driver_create(rt_hw, NULL, &rt_drv);
+	if (ret)
+		die("driver", ret);
+	rt_config_default(&cfg);
+	cfg.cpuid_faulting = false;
+	ret = rt_init(rt_hw, rt_drv, NULL, &cfg);
+	if (ret)
+		die("rt_init", ret);
 
 	printf("\n-- driver (driver/) --\n");
 	bench_add_pages(src);
 	bench_policy(src);
-	munmap((void *)src, BATCH_PAGES * SGX_PAGE_SIZE);
+
+	rt_fini();
+	sgx_driver_destroy(rt_drv);
+	hw_platform_destroy(rt_hw);
+	munmap((void *)src, BUILD_PAGES * SGX_PAGE_SIZE);
 	unlink(src_path);
 }
