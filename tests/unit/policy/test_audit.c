@@ -2,7 +2,8 @@
 /*
  * The audit log: the JSON lines a real enclave build produces, read back
  * and parsed field by field; deny-only logging; escaping of hostile file
- * names; and lines of enclaves built concurrently, none torn or interleaved.
+ * names, long ones cut but never the line; and lines of enclaves built
+ * concurrently, none torn or interleaved.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -273,6 +274,65 @@ static void test_escaping(void **state)
 	rmdir(dir);
 }
 
+/*
+ * A path of three directories of 250 non-ASCII bytes each escapes to over
+ * 4500 bytes: the logged path is cut at 1024 escaped bytes with "...", and
+ * the line is still written, whole.
+ */
+static void test_long_escaped_path(void **state)
+{
+	static struct polt_json j[4];
+	char dir[] = "/tmp/sgxemu-esc-XXXXXX", name[1024];
+	const char *logged;
+	struct drvt_encl e;
+	struct policy *p;
+	struct drvt d;
+	size_t n, k;
+	void *src;
+	int fd;
+
+	(void)state;
+	assert_int_equal(truncate(log_path, 0), 0);
+	assert_non_null(mkdtemp(dir));
+	n = (size_t)snprintf(name, sizeof(name), "%s", dir);
+	for (k = 0; k < 3; k++) {
+		name[n++] = '/';
+		memset(name + n, 0xe9, 250);
+		n += 250;
+		name[n] = '\0';
+		if (k < 2)
+			assert_int_equal(mkdir(name, 0700), 0);
+	}
+	fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, SGX_PAGE_SIZE), 0);
+	src = mmap(NULL, SGX_PAGE_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	assert_true(src != MAP_FAILED);
+
+	p = polt_load("module audit\noutput %s\n", log_path);
+	drvt_setup_policy(&d, NULL, p);
+	drvt_encl(&d, &e, ESIZE, 0);
+	assert_int_equal(drvt_add_src(&e, 0, src, 1, RX, true, NULL), 0);
+	assert_int_equal(read_json(j, 4), 2);
+	logged = polt_json_get(&j[1], "src_path", NULL);
+	/* The directory and "/", then as many whole \u00e9 as fit in 1024 bytes, then "...". */
+	k = strlen(dir) + 1;
+	assert_true(!strncmp(logged, name, k));
+	assert_int_equal(strlen(logged), k + (1024 - k) / 6 + 3);
+	assert_string_equal(logged + strlen(logged) - 3, "...");
+	drvt_close(&e);
+	drvt_teardown(&d);
+	policy_free(p);
+	munmap(src, SGX_PAGE_SIZE);
+	unlink(name);
+	for (k = 0; k < 2; k++) {
+		*strrchr(name, '/') = '\0';
+		rmdir(name);
+	}
+	rmdir(dir);
+}
+
 /* ---- concurrent enclaves ------------------------------------------------------------ */
 
 #define THREADS 4
@@ -363,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_build_log),
 		cmocka_unit_test(test_deny_only),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_long_escaped_path),
 		cmocka_unit_test(test_concurrent),
 	};
 
