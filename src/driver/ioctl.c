@@ -205,6 +205,7 @@ struct add_src {
 	/* For the policy's page_load hook (policy NULL: none). */
 	struct policy *policy;
 	struct policy_encl *policy_encl;
+	struct policy_page_run *run;    /* this call's decisions, reported in runs */
 	uint64_t offset;                /* add_arg.offset */
 	uint64_t secinfo_flags;
 	bool measure;
@@ -238,6 +239,7 @@ static int add_src_policy(struct add_src *s, uint64_t c)
 		.secinfo_flags = s->secinfo_flags,
 		.measured = s->measure,
 		.src = &src,
+		.run = s->run,
 	};
 
 	return policy_page_load(s->policy, s->policy_encl, &pa);
@@ -453,6 +455,8 @@ static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, uint64_t arg)
 	s.secinfo_flags = secinfo.flags;
 	s.measure = add_arg.flags & SGX_PAGE_MEASURE;
 	s.buf_first = UINT64_MAX;
+	if (s.policy)
+		s.run = policy_page_run_start(s.policy);
 	s.chunk = sgx_user_access_direct() ? 1 : ADD_CHUNK_PAGES;
 	s.buf = aligned_alloc(SGX_PAGE_SIZE, s.chunk * SGX_PAGE_SIZE);
 	for (c = 0; c < add_arg.length; c += SGX_PAGE_SIZE) {
@@ -462,6 +466,9 @@ static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, uint64_t arg)
 			break;
 	}
 	free(s.buf);
+	/* The audit log has every decision of the call before it returns. */
+	if (s.policy)
+		policy_page_run_end(s.policy, s.run);
 
 	add_arg.count = c;
 	if (sgx_copy_to_user(arg, &add_arg, sizeof(add_arg)))

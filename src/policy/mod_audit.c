@@ -15,9 +15,13 @@
  *   ts (when the line was written), pid, hook, decision ("allow"/"deny"),
  *   module (the denying one, or null), enclave (its id), mrenclave,
  *   mrsigner (hex, or null while not known: before INIT; at INIT, what
- *   SIGSTRUCT claims), the hook's own fields (page_load: offset,
+ *   SIGSTRUCT claims), the hook's own fields (page_load: offset, pages,
  *   page_type, perms, measured, src_*; mmap and mprotect: addr, len,
  *   perms; ...), reason (null when allowed).
+ * The allowed page_load decisions of one ADD_PAGES call that differ only in
+ * their offset come as one line (policy.h, runs): "offset" is the first
+ * page's, "pages" how many consecutive pages the line stands for (1 for a
+ * single page and for every denial, which is logged at once).
  * Numbers that may exceed 2^53 (addresses, attributes) are hex strings.
  * Strings are escaped; bytes outside printable ASCII appear as \u00XX.
  */
@@ -296,13 +300,15 @@ static void put_perms(struct line *l, uint64_t rwx)
 	PUT(l, "\"");
 }
 
-static void put_page_load(struct line *l, const struct policy_page_load *a)
+static void put_page_load(struct line *l, const struct policy_page_load *a, uint64_t pages)
 {
 	const struct policy_source *src = a->src;
 	unsigned int pt = sgx_secinfo_page_type(a->secinfo_flags);
 
 	PUT(l, ",\"offset\":");
 	put_u64(l, a->offset);
+	PUT(l, ",\"pages\":");
+	put_u64(l, pages);
 	if (pt == SGX_PT_REG)
 		PUT(l, ",\"page_type\":\"reg\"");
 	else if (pt == SGX_PT_TCS)
@@ -356,7 +362,7 @@ static void put_fields(struct line *l, const struct policy_event *ev)
 		break;
 	}
 	case POLICY_HOOK_page_load:
-		put_page_load(l, ev->args.page_load);
+		put_page_load(l, ev->args.page_load, ev->pages);
 		break;
 	case POLICY_HOOK_encl_init: {
 		const struct policy_encl_init *a = ev->args.encl_init;

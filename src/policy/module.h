@@ -23,6 +23,12 @@ struct policy_event {
 	const char *module;             /* the denying module; NULL when allowed */
 	const char *reason;             /* the denying module's reason; NULL when allowed */
 	const struct policy_encl *encl;
+	/*
+	 * page_load: how many pages this decision is about - the page at
+	 * args.page_load->offset and those after it (policy.h, runs); 1 for
+	 * every other hook.
+	 */
+	uint64_t pages;
 	union {
 #define POLICY_HOOK(NAME, DEFAULT, DENY_ERRNO) const struct policy_##NAME *NAME;
 #include "hook_defs.h"

@@ -2,10 +2,12 @@
 /*
  * The dispatcher: one function per hook, generated from hook_defs.h, that
  * asks the modules implementing the hook in stack order, stops at the
- * first denial and tells the observers. It holds no policy of its own.
+ * first denial and tells the observers - the page_load decisions of one
+ * ADD_PAGES call in runs (policy.h). It holds no policy of its own.
  * Also the policy object's life cycle and the helpers modules share.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +40,116 @@ static void notify(const struct policy *p, const struct policy_event *ev)
 		p->observers.mod[i]->ops->observe(p->observers.mod[i]->priv, ev);
 }
 
+/*
+ * An allowed page_load decision held back, and how many contiguous pages
+ * it stands for so far (0: none held). Its source is a copy: the caller's
+ * changes as the call crosses mappings.
+ */
+struct policy_page_run {
+	const struct policy_encl *encl;
+	struct policy_page_load args;   /* .offset: the first page's; .src: &src */
+	struct policy_source src;       /* .path: path */
+	uint64_t pages;
+	char path[PATH_MAX];
+};
+
+struct policy_page_run *policy_page_run_start(struct policy *p)
+{
+	struct policy_page_run *run;
+
+	if (!p->observers.n)
+		return NULL;
+	run = malloc(sizeof(*run));
+	if (run)
+		run->pages = 0;
+	return run;
+}
+
+static bool same_source(const struct policy_source *a, const struct policy_source *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->anonymous == b->anonymous &&
+	       a->may_exec == b->may_exec && a->writable == b->writable &&
+	       a->noexec_mount == b->noexec_mount && !strcmp(a->path ? a->path : "", b->path);
+}
+
+/* Does allowed decision @ev continue @run? */
+static bool run_continues(const struct policy_page_run *run, const struct policy_event *ev)
+{
+	const struct policy_page_load *a = ev->args.page_load;
+
+	return run->pages && run->encl == ev->encl &&
+	       a->secinfo_flags == run->args.secinfo_flags && a->measured == run->args.measured &&
+	       a->offset == run->args.offset + run->pages * SGX_PAGE_SIZE &&
+	       same_source(a->src, &run->src);
+}
+
+static void run_flush(const struct policy *p, struct policy_page_run *run)
+{
+	struct policy_event ev = {
+		.hook = POLICY_HOOK_page_load,
+		.decision = POLICY_ALLOW,
+		.encl = run->encl,
+		.pages = run->pages,
+		.args.page_load = &run->args,
+	};
+
+	if (!run->pages)
+		return;
+	notify(p, &ev);
+	run->pages = 0;
+}
+
+static void run_hold(struct policy_page_run *run, const struct policy_event *ev)
+{
+	const struct policy_page_load *a = ev->args.page_load;
+	const char *path = a->src->path ? a->src->path : "";
+	size_t n = strnlen(path, sizeof(run->path) - 1);
+
+	run->encl = ev->encl;
+	run->args = *a;
+	run->args.src = &run->src;
+	run->args.run = NULL;
+	run->src = *a->src;
+	memcpy(run->path, path, n);
+	run->path[n] = '\0';
+	run->src.path = run->path;
+	run->pages = 1;
+}
+
+void policy_page_run_end(struct policy *p, struct policy_page_run *run)
+{
+	if (!run)
+		return;
+	run_flush(p, run);
+	free(run);
+}
+
+/* Tell the observers about @ev: at once, or held in its page_load run. */
+static void report(const struct policy *p, const struct policy_event *ev)
+{
+	struct policy_page_run *run;
+
+	if (!p->observers.n)
+		return;
+	run = ev->hook == POLICY_HOOK_page_load ? ev->args.page_load->run : NULL;
+	if (!run) {
+		notify(p, ev);
+		return;
+	}
+	if (ev->decision == POLICY_ALLOW) {
+		if (run_continues(run, ev)) {
+			run->pages++;
+			return;
+		}
+		run_flush(p, run);
+		run_hold(run, ev);
+		return;
+	}
+	/* A denial ends the run: what came before it first, then the denial. */
+	run_flush(p, run);
+	notify(p, ev);
+}
+
 #define POLICY_HOOK(NAME, DEFAULT, DENY_ERRNO) \
 int policy_##NAME(struct policy *p, struct policy_encl *encl, \
 		  const struct policy_##NAME *args) \
@@ -47,6 +159,7 @@ int policy_##NAME(struct policy *p, struct policy_encl *encl, \
 		.hook = POLICY_HOOK_##NAME, \
 		.decision = l->n ? POLICY_ALLOW : (DEFAULT), \
 		.encl = encl, \
+		.pages = 1, \
 		.args.NAME = args, \
 	}; \
 	unsigned int i; \
@@ -63,7 +176,7 @@ int policy_##NAME(struct policy *p, struct policy_encl *encl, \
 	} \
 	if (ev.decision != POLICY_ALLOW && !ev.reason) \
 		ev.reason = "denied by default"; \
-	notify(p, &ev); \
+	report(p, &ev); \
 	return ev.decision == POLICY_ALLOW ? 0 : -(DENY_ERRNO); \
 }
 #include "hook_defs.h"

@@ -73,11 +73,15 @@ struct policy_encl_create {
 	const struct sgx_secs *secs;    /* as the program passed it */
 };
 
+struct policy_page_run;
+
 struct policy_page_load {
 	uint64_t offset;                /* from the enclave base */
 	uint64_t secinfo_flags;         /* SECINFO.FLAGS: page type and R/W/X */
 	bool measured;                  /* SGX_PAGE_MEASURE */
 	const struct policy_source *src;
+	/* The ADD_PAGES call's run (policy_page_run_start()), or NULL. */
+	struct policy_page_run *run;
 };
 
 /* The identity SIGSTRUCT claims; EINIT checks it right after the hook. */
@@ -112,7 +116,7 @@ struct policy_mprotect {
 
 /*
  * policy_<hook>() - ask the modules about an operation on @encl.
- * Context: any thread; may write the audit log (one write()).
+ * Context: any thread; may write the audit log (one write() per line).
  * Return: 0 (allowed), or the hook's -errno (hook_defs.h) for the first
  * module that denied it.
  */
@@ -121,6 +125,32 @@ struct policy_mprotect {
 			  const struct policy_##NAME *args) __attribute__((warn_unused_result));
 #include "hook_defs.h"
 #undef POLICY_HOOK
+
+/*
+ * Runs of page_load decisions. The pages of one SGX_IOC_ENCLAVE_ADD_PAGES
+ * call are decided one by one; consecutive allowed ones that differ only
+ * in their offset (same enclave, page type, permissions, measurement and
+ * source, contiguous offsets) are reported to the observers - the audit
+ * log - as one decision about the first page with a page count. A denial
+ * ends the run: the pages before it are reported, then the denial, at
+ * once. The driver makes a run per call, hands it to every page_load of
+ * the call (policy_page_load.run) and ends it before the call returns;
+ * nothing is held back beyond that.
+ */
+
+/**
+ * policy_page_run_start() - a run for one ADD_PAGES call under @p.
+ * Return: the run, or NULL when there is nothing to coalesce for (no
+ * observer) or no memory: then every decision is reported at once.
+ */
+struct policy_page_run *policy_page_run_start(struct policy *p);
+
+/**
+ * policy_page_run_end() - report what @run still holds and free it. NULL
+ * is fine.
+ * Context: the thread that made it, before the ioctl returns.
+ */
+void policy_page_run_end(struct policy *p, struct policy_page_run *run);
 
 /**
  * policy_encl_open() - give a new enclave object its id under @p.

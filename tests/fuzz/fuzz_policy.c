@@ -89,14 +89,24 @@ static void run_hooks(struct policy *p, const uint8_t *data, size_t size)
 		CHECK(r == 0 || r == -EPERM);
 	}
 	{
+		/* Twice in one run (an ADD_PAGES call of two pages), then alone. */
+		struct policy_page_run *run = policy_page_run_start(p);
 		struct policy_page_load a = { b[2] * 4096ull, (uint64_t)b[3] << 8 | (b[4] & 7),
-					      b[4] & 8, &src };
+					      b[4] & 8, &src, run };
+		int i;
 
-		r = policy_page_load(p, &encl, &a);
-		CHECK(r == 0 || r == -EACCES);
-		/* Only what can make a page executable is ever refused here. */
-		if (!(b[4] & 4))
-			CHECK(r == 0);
+		for (i = 0; i < 3; i++) {
+			if (i == 2) {
+				policy_page_run_end(p, run);
+				a.run = NULL;
+			}
+			r = policy_page_load(p, &encl, &a);
+			CHECK(r == 0 || r == -EACCES);
+			/* Only what can make a page executable is ever refused here. */
+			if (!(b[4] & 4))
+				CHECK(r == 0);
+			a.offset += 4096;
+		}
 	}
 	{
 		struct policy_provision a = { hash, hash, b[5] };

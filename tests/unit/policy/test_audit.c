@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The audit log: the JSON lines a real enclave build produces, read back
- * and parsed field by field; deny-only logging; escaping of hostile file
- * names, long ones cut but never the line; and lines of enclaves built
- * concurrently, none torn or interleaved.
+ * and parsed field by field; the pages of one call as runs; deny-only
+ * logging; escaping of hostile file names, long ones cut but never the
+ * line; and lines of enclaves built concurrently, none torn or
+ * interleaved.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -147,6 +148,7 @@ static void test_build_log(void **state)
 	/* 2: the TCS, from anonymous memory: no X, so exec-source does not mind. */
 	common(&j[1], "page_load", "allow", NULL, "2", NULL, NULL);
 	polt_json_lit(&j[1], "offset", "0");
+	polt_json_lit(&j[1], "pages", "1");
 	polt_json_str(&j[1], "page_type", "tcs");
 	polt_json_str(&j[1], "perms", "---");
 	polt_json_lit(&j[1], "measured", "true");
@@ -158,6 +160,7 @@ static void test_build_log(void **state)
 	/* 3: code from the file, which is described. */
 	common(&j[2], "page_load", "allow", NULL, "2", NULL, NULL);
 	polt_json_lit(&j[2], "offset", "4096");
+	polt_json_lit(&j[2], "pages", "1");
 	polt_json_str(&j[2], "page_type", "reg");
 	polt_json_str(&j[2], "perms", "r-x");
 	assert_true(!strncmp(polt_json_get(&j[2], "src_path", NULL), "/tmp/src-", 9));
@@ -173,6 +176,7 @@ static void test_build_log(void **state)
 	/* 4: code from anonymous memory. */
 	common(&j[3], "page_load", "deny", "exec-source", "2", NULL, NULL);
 	polt_json_lit(&j[3], "offset", "8192");
+	polt_json_lit(&j[3], "pages", "1");
 	polt_json_str(&j[3], "perms", "r-x");
 	polt_json_str(&j[3], "reason", "executable page from anonymous memory");
 	/* 5: a W+X mapping. */
@@ -198,6 +202,126 @@ static void test_build_log(void **state)
 	drvt_close(&other);
 	polt_src_free(code, 1);
 	polt_src_free(anon, 1);
+	drvt_teardown(&d);
+	policy_free(p);
+}
+
+/* ---- runs: the pages of one call as one line -------------------------------------- */
+
+/* @npages of a new file (page i filled with @fill + i) mapped read-only at @at. */
+static uint8_t *file_at(uint8_t *at, uint64_t npages, uint8_t fill)
+{
+	char path[] = "/tmp/sgxemu-audit-src-XXXXXX";
+	uint8_t page[SGX_PAGE_SIZE];
+	uint64_t i;
+	void *p;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	for (i = 0; i < npages; i++) {
+		memset(page, (uint8_t)(fill + i), sizeof(page));
+		assert_int_equal(write(fd, page, sizeof(page)), (ssize_t)sizeof(page));
+	}
+	p = mmap(at, npages * SGX_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
+	close(fd);
+	assert_true(p == at);
+	return p;
+}
+
+/* A page_load line: offset, pages, decision, and where its source is. */
+static void page_line(const struct polt_json *j, const char *decision, uint64_t offset,
+		      uint64_t pages, const char *perms, const char *src_path)
+{
+	char buf[32];
+
+	common(j, "page_load", decision, !strcmp(decision, "deny") ? "exec-source" : NULL, "1",
+	       NULL, NULL);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)offset);
+	polt_json_lit(j, "offset", buf);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)pages);
+	polt_json_lit(j, "pages", buf);
+	polt_json_str(j, "perms", perms);
+	if (src_path)
+		polt_json_str(j, "src_path", src_path);
+}
+
+/*
+ * The allowed pages of one call that differ only in offset are one line;
+ * a change of source starts another; a denial ends the run, after it, at
+ * once; nothing is merged across calls.
+ */
+static void test_runs(void **state)
+{
+	static struct polt_json j[16];
+	char g_path[64], h_path[64];
+	uint8_t *area, *f8, *g, *h, *anon_rw, *anon_ro;
+	uint64_t count;
+	struct drvt_encl e;
+	struct policy *p;
+	struct drvt d;
+	unsigned int n;
+
+	(void)state;
+	assert_int_equal(truncate(log_path, 0), 0);
+	p = polt_load("module exec-source\nmodule wx\nmodule audit\noutput %s\n", log_path);
+	drvt_setup_policy(&d, NULL, p);
+	drvt_encl(&d, &e, ESIZE * 2, 0);
+
+	/*
+	 * One area of address space: f8 (8 file pages), g (3 pages of one
+	 * file) and h (2 of another) side by side, then 1 anonymous page, then
+	 * an anonymous read-write and a read-only page.
+	 */
+	area = mmap(NULL, 16 * SGX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	assert_true(area != MAP_FAILED);
+	f8 = file_at(area, 8, 0x10);
+	g = file_at(area + 8 * SGX_PAGE_SIZE, 3, 0x20);
+	h = file_at(area + 11 * SGX_PAGE_SIZE, 2, 0x30);
+	anon_rw = area + 14 * SGX_PAGE_SIZE;
+	anon_ro = area + 15 * SGX_PAGE_SIZE;
+	memset(area + 13 * SGX_PAGE_SIZE, 0x40, 3 * SGX_PAGE_SIZE);
+	assert_int_equal(mprotect(anon_ro, SGX_PAGE_SIZE, PROT_READ), 0);
+
+	/* 0: 8 pages from one mapping: one line. */
+	assert_int_equal(drvt_add_src(&e, 0, f8, 8, RX, true, &count), 0);
+	/* 1, 2: the same mapping in two calls: two lines. */
+	assert_int_equal(drvt_add_src(&e, 0x8000, f8, 4, RX, true, NULL), 0);
+	assert_int_equal(drvt_add_src(&e, 0xc000, f8 + 4 * SGX_PAGE_SIZE, 4, RX, true, NULL), 0);
+	/* 3, 4: one call over two files: a line each. */
+	assert_int_equal(drvt_add_src(&e, 0x10000, g, 5, RX, true, NULL), 0);
+	/* 5, 6: file pages, then an anonymous one refused: the run, then the denial. */
+	assert_int_equal(drvt_add_src(&e, 0x15000, h, 3, RX, true, &count), -EACCES);
+	assert_int_equal(count, 2 * SGX_PAGE_SIZE);
+	/* 7, 8: read-only pages from anonymous rw, then anonymous r memory. */
+	assert_int_equal(drvt_add_src(&e, 0x17000, anon_rw, 2, R, false, NULL), 0);
+
+	n = read_json(j, 16);
+	assert_int_equal(n, 1 + 9);
+	snprintf(g_path, sizeof(g_path), "%s", polt_json_get(&j[4], "src_path", NULL));
+	snprintf(h_path, sizeof(h_path), "%s", polt_json_get(&j[5], "src_path", NULL));
+	assert_true(strcmp(g_path, h_path) != 0);
+	page_line(&j[1], "allow", 0, 8, "r-x", NULL);
+	polt_json_str(&j[2], "src_path", polt_json_get(&j[1], "src_path", NULL));
+	page_line(&j[2], "allow", 0x8000, 4, "r-x", NULL);
+	page_line(&j[3], "allow", 0xc000, 4, "r-x", NULL);
+	page_line(&j[4], "allow", 0x10000, 3, "r-x", g_path);
+	page_line(&j[5], "allow", 0x13000, 2, "r-x", h_path);
+	page_line(&j[6], "allow", 0x15000, 2, "r-x", h_path);
+	page_line(&j[7], "deny", 0x17000, 1, "r-x", "");
+	polt_json_str(&j[7], "reason", "executable page from anonymous memory");
+	page_line(&j[8], "allow", 0x17000, 1, "r--", "");
+	polt_json_lit(&j[8], "src_writable", "true");
+	polt_json_lit(&j[8], "measured", "false");
+	page_line(&j[9], "allow", 0x18000, 1, "r--", "");
+	polt_json_lit(&j[9], "src_writable", "false");
+
+	/* What the lines count is what went in: INIT agrees. */
+	assert_int_equal(drvt_init(&e), 0);
+	munmap(area, 16 * SGX_PAGE_SIZE);
+	drvt_close(&e);
 	drvt_teardown(&d);
 	policy_free(p);
 }
@@ -337,6 +461,7 @@ static void test_long_escaped_path(void **state)
 
 #define THREADS 4
 #define PAGES_EACH 48
+#define PAGES_PER_CALL 8                /* a line each */
 
 struct worker {
 	struct sgx_driver *drv;
@@ -364,11 +489,11 @@ static void *work(void *arg)
 	w->ret = sgx_open(w->drv, SGX_DEV_ENCLAVE, &f);
 	if (!w->ret)
 		w->ret = sgx_ioctl(f, SGX_IOC_ENCLAVE_CREATE, (uintptr_t)&create, NULL);
-	for (i = 0; !w->ret && i < PAGES_EACH; i++) {
+	for (i = 0; !w->ret && i < PAGES_EACH; i += PAGES_PER_CALL) {
 		memset(&add, 0, sizeof(add));
 		add.src = (uintptr_t)w->src;
 		add.offset = (uint64_t)i * SGX_PAGE_SIZE;
-		add.length = SGX_PAGE_SIZE;
+		add.length = PAGES_PER_CALL * SGX_PAGE_SIZE;
 		add.secinfo = (uintptr_t)&secinfo;
 		add.flags = SGX_PAGE_MEASURE;
 		w->ret = sgx_ioctl(f, SGX_IOC_ENCLAVE_ADD_PAGES, (uintptr_t)&add, NULL);
@@ -394,25 +519,27 @@ static void test_concurrent(void **state)
 	for (i = 0; i < THREADS; i++) {
 		w[i].drv = d.drv;
 		w[i].base = 0x100000000ull * (i + 1);
-		w[i].src = polt_src(POLT_ANON_RW, 1, (uint8_t)i);
+		w[i].src = polt_src(POLT_ANON_RW, PAGES_PER_CALL, (uint8_t)i);
 		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
 	}
 	for (i = 0; i < THREADS; i++) {
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		assert_int_equal(w[i].ret, 0);
-		polt_src_free(w[i].src, 1);
+		polt_src_free(w[i].src, PAGES_PER_CALL);
 	}
+	/* Every line whole; per enclave its CREATE and one line per call. */
 	n = read_json(j, MAX_LINES);
-	assert_int_equal(n, THREADS * (1 + PAGES_EACH));
+	assert_int_equal(n, THREADS * (1 + PAGES_EACH / PAGES_PER_CALL));
 	for (i = 0; i < n; i++) {
 		unsigned long id = strtoul(polt_json_get(&j[i], "enclave", NULL), NULL, 10);
+		const char *pages = polt_json_get(&j[i], "pages", NULL);
 
 		assert_true(id >= 1 && id <= THREADS);
-		per[id]++;
 		polt_json_str(&j[i], "decision", "allow");
+		per[id] += pages ? (unsigned int)strtoul(pages, NULL, 10) : 0;
 	}
 	for (i = 1; i <= THREADS; i++)
-		assert_int_equal(per[i], 1 + PAGES_EACH);
+		assert_int_equal(per[i], PAGES_EACH);
 	drvt_teardown(&d);
 	policy_free(p);
 }
@@ -422,6 +549,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_log),
 		cmocka_unit_test(test_deny_only),
+		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_long_escaped_path),
 		cmocka_unit_test(test_concurrent),
