@@ -282,8 +282,12 @@ static int add_src_page(struct sgx_driver *drv, struct add_src *s, uint64_t c, v
 	if (sgx_vma_find(drv, addr))
 		return -EFAULT;
 
-	/* get_user_pages() without FOLL_FORCE: an exec-only mapping is not readable. */
-	if (!s->vma.readable || addr < s->vma.start)
+	/*
+	 * What get_user_pages() refuses, the direct copy could read: an
+	 * exec-only mapping (no FOLL_FORCE), PFN mappings (device memory),
+	 * secretmem.
+	 */
+	if (!s->vma.readable || s->vma.no_gup || addr < s->vma.start)
 		return -EFAULT;
 
 	if (c < s->buf_first || c >= s->buf_first + s->buf_len) {

@@ -290,9 +290,15 @@ static bool dev_noexec(unsigned int major, unsigned int minor)
 	return seen_noexec && !seen_exec;
 }
 
-/* Does the mapped file of @v live on a noexec mount? */
-static bool file_noexec(const struct sgx_user_vma *v)
+/* What the mapped file of a source mapping tells about it. */
+struct file_verdict {
+	bool noexec;                    /* it lives on a noexec mount */
+	bool no_gup;                    /* a character device: VM_IO/VM_PFNMAP */
+};
+
+static struct file_verdict file_verdict(const struct sgx_user_vma *v)
 {
+	struct file_verdict fv = { false, false };
 	size_t n = strlen(v->path);
 	static const char deleted[] = " (deleted)";
 	struct statvfs vfs;
@@ -300,25 +306,36 @@ static bool file_noexec(const struct sgx_user_vma *v)
 
 	if (v->path[0] == '/' &&
 	    !(n >= sizeof(deleted) - 1 && !strcmp(v->path + n - (sizeof(deleted) - 1), deleted)) &&
-	    !stat(v->path, &st) && st.st_ino == v->ino && st.st_dev == v->dev &&
-	    !statvfs(v->path, &vfs))
-		return vfs.f_flag & ST_NOEXEC;
+	    !stat(v->path, &st) && st.st_ino == v->ino && st.st_dev == v->dev) {
+		/*
+		 * A device's mmap() inserts PFNs (VM_IO|VM_PFNMAP) in all but
+		 * odd cases: get_user_pages() refuses it, and reading it could
+		 * touch device registers.
+		 */
+		fv.no_gup = S_ISCHR(st.st_mode);
+		if (!statvfs(v->path, &vfs)) {
+			fv.noexec = vfs.f_flag & ST_NOEXEC;
+			return fv;
+		}
+	}
 	/* Deleted, renamed, or not a path (memfd, SysV shm): ask by device. */
-	return dev_noexec(major(v->dev), minor(v->dev));
+	fv.noexec = dev_noexec(major(v->dev), minor(v->dev));
+	return fv;
 }
 
 /*
- * The noexec verdict costs a stat() and a statvfs() of the mapped file (or
- * a read of mountinfo), several microseconds, and ADD_PAGES asks for it on
- * every call - usually about the same mapping of the enclave image. It is
- * cached per source mapping: the mapping as find_vma() describes it (range,
- * file offset, device, inode, path), so that a different mapping, or the
- * same file reached by another path, asks afresh. The verdict depends on
- * nothing else but the mount table of the caller's mount namespace (the
- * statvfs() goes through the path's mount, a deleted file is looked up by
- * device), so the whole cache is forgotten at every mount, umount or
- * remount: /proc/thread-self/mountinfo reports those to poll() (POLLPRI),
- * one cheap syscall per lookup.
+ * The file's verdict (on a noexec mount? a device?) costs a stat() and a
+ * statvfs() of the mapped file (or a read of mountinfo), several
+ * microseconds, and ADD_PAGES asks for it on every call - usually about
+ * the same mapping of the enclave image. It is cached per source mapping:
+ * the mapping as find_vma() describes it (range, file offset, device,
+ * inode, path), so that a different mapping, or the same file reached by
+ * another path, asks afresh. The verdict depends on nothing else but the
+ * mount table of the caller's mount namespace (the statvfs() goes through
+ * the path's mount, a deleted file is looked up by device; what an inode
+ * is never changes), so the whole cache is forgotten at every mount,
+ * umount or remount: /proc/thread-self/mountinfo reports those to poll()
+ * (POLLPRI), one cheap syscall per lookup.
  *
  * That descriptor watches the namespace it was opened in. A thread that
  * moves to another one (unshare, setns) is noticed at its next miss, which
@@ -331,7 +348,8 @@ static bool file_noexec(const struct sgx_user_vma *v)
 #define SRC_CACHE_SIZE 4
 
 struct src_verdict {
-	bool valid, noexec;
+	bool valid;
+	struct file_verdict fv;
 	uint64_t start, end, pgoff, dev, ino;
 	char path[PATH_MAX];
 };
@@ -414,24 +432,25 @@ static bool src_verdict_is(const struct src_verdict *e, const struct sgx_user_vm
 	       e->dev == v->dev && e->ino == v->ino && !strcmp(e->path, v->path);
 }
 
-/* file_noexec() through the cache. Context: no driver leaf lock held. */
-static bool file_noexec_cached(struct sgx_driver *drv, const struct sgx_user_vma *v)
+/* file_verdict() through the cache. Context: no driver leaf lock held. */
+static struct file_verdict file_verdict_cached(struct sgx_driver *drv,
+					       const struct sgx_user_vma *v)
 {
 	struct sgx_src_cache *c = drv->src_cache;
+	struct file_verdict fv;
 	struct src_verdict *e;
 	unsigned int i;
 	uint64_t gen;
-	bool noexec;
 
 	if (!c)
-		return file_noexec(v);
+		return file_verdict(v);
 	sgx_mutex_lock(&c->lock);
 	src_cache_sync_locked(c);
 	for (i = 0; i < SRC_CACHE_SIZE; i++) {
 		if (src_verdict_is(&c->v[i], v)) {
-			noexec = c->v[i].noexec;
+			fv = c->v[i].fv;
 			sgx_mutex_unlock(&c->lock);
-			return noexec;
+			return fv;
 		}
 	}
 	sgx_mutex_unlock(&c->lock);
@@ -441,7 +460,7 @@ static bool file_noexec_cached(struct sgx_driver *drv, const struct sgx_user_vma
 	gen = c->gen;
 	sgx_mutex_unlock(&c->lock);
 
-	noexec = file_noexec(v);
+	fv = file_verdict(v);
 
 	/* Kept only if no mount changed while it was worked out. */
 	sgx_mutex_lock(&c->lock);
@@ -455,11 +474,11 @@ static bool file_noexec_cached(struct sgx_driver *drv, const struct sgx_user_vma
 		e->dev = v->dev;
 		e->ino = v->ino;
 		memcpy(e->path, v->path, strlen(v->path) + 1);
-		e->noexec = noexec;
+		e->fv = fv;
 		e->valid = true;
 	}
 	sgx_mutex_unlock(&c->lock);
-	return noexec;
+	return fv;
 }
 
 #define SGX_PROCMAP_QUERY_VMA_READABLE 0x01
@@ -550,6 +569,7 @@ static bool shmem_anonymous(const char *path)
 
 int sgx_find_user_vma(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma *out)
 {
+	struct file_verdict fv;
 	int ret = -ENOTTY;
 
 	/* The gate area ([vsyscall]) is listed in maps but is no VMA of ours. */
@@ -572,8 +592,17 @@ int sgx_find_user_vma(struct sgx_driver *drv, uint64_t addr, struct sgx_user_vma
 	 * is anonymous memory, [heap], [stack], [vdso]...
 	 */
 	out->anonymous = !out->ino || shmem_anonymous(out->path);
-	out->noexec_mount = !out->anonymous && file_noexec_cached(drv, out);
+	if (out->anonymous) {
+		fv.noexec = false;
+		/* The vDSO's data pages are PFN mappings; [vdso] itself is not. */
+		fv.no_gup = starts_with(out->path, "[vvar");
+	} else {
+		fv = file_verdict_cached(drv, out);
+	}
+	out->noexec_mount = fv.noexec;
 	out->may_exec = !out->noexec_mount;
+	/* memfd_secret() memory: get_user_pages() refuses it too. */
+	out->no_gup = fv.no_gup || starts_with(out->path, "/secretmem");
 	return 0;
 }
 

@@ -60,6 +60,9 @@ struct sgx_user_vma {
 	uint64_t start, end;            /* the first mapping with end > address */
 	uint64_t pgoff;                 /* its offset in the file, in bytes */
 	bool readable;                  /* VM_READ: get_user_pages() can read it */
+	bool no_gup;                    /* get_user_pages() refuses it, as far as
+					 * can be told: VM_IO/VM_PFNMAP ([vvar], a
+					 * character device), secretmem */
 	bool may_exec;                  /* VM_MAYEXEC */
 	bool writable;                  /* VM_WRITE */
 	bool noexec_mount;              /* a file on a noexec mount */

@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,6 +20,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447            /* x86-64, Linux 5.14 */
+#endif
 
 #include "drv_test_util.h"
 #include "sgx.h"
@@ -181,6 +186,26 @@ static void test_copies_pipe_fallback(void **state)
 		fail_msg("row %d (pipe fallback)", WEXITSTATUS(status) - 1);
 }
 
+/* The start of the mapping /proc/self/maps names @name, or NULL. */
+static uint8_t *maps_find(const char *name)
+{
+	unsigned long long start = 0;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strlen(line) > strlen(name) &&
+		    !strcmp(line + strlen(line) - strlen(name), name) &&
+		    sscanf(line, "%llx-", &start) == 1)
+			break;
+		start = 0;
+	}
+	fclose(f);
+	return (uint8_t *)(uintptr_t)start;
+}
+
 static void vma_rows(struct drvt *d)
 {
 	const char *nx = drvt_noexec_dir();
@@ -202,6 +227,17 @@ static void vma_rows(struct drvt *d)
 	assert_true(v.may_exec);
 	assert_int_equal(sgx_find_user_vma(d->drv, (uintptr_t)vma_rows, &v), 0);
 	assert_true(v.may_exec);
+	/* 2b: the vDSO's data is a PFN mapping, its code is not. */
+	if (maps_find("[vvar]")) {
+		assert_int_equal(sgx_find_user_vma(d->drv, (uintptr_t)maps_find("[vvar]"), &v), 0);
+		assert_true(v.no_gup && v.readable);
+	}
+	if (maps_find("[vdso]")) {
+		assert_int_equal(sgx_find_user_vma(d->drv, (uintptr_t)maps_find("[vdso]"), &v), 0);
+		assert_false(v.no_gup);
+	}
+	assert_int_equal(sgx_find_user_vma(d->drv, (uintptr_t)file, &v), 0);
+	assert_false(v.no_gup);
 	/* 3: nothing at or above the top of the address space. */
 	assert_int_equal(sgx_find_user_vma(d->drv, 0x7ffffffff000ull, &v), -EFAULT);
 	if (!nx) {
@@ -332,6 +368,24 @@ static uint8_t *anon_pages(uint64_t n)
 	return p;
 }
 
+/* A page of memfd_secret() memory, or NULL where the kernel has none. */
+static uint8_t *secret_page(void)
+{
+	uint8_t *p;
+	int fd;
+
+	fd = (int)syscall(SYS_memfd_secret, 0);
+	if (fd < 0)
+		return NULL;
+	p = ftruncate(fd, 4096) ? MAP_FAILED :
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x5e, 4096);
+	return p;
+}
+
 /* A deleted file of @npages, page i filled with @fill + i; the descriptor. */
 static int file_fd(uint64_t npages, uint8_t fill)
 {
@@ -372,7 +426,7 @@ static void add_pages_faults(enum copy_path path)
 	struct sgx_secinfo secinfo __attribute__((aligned(64))) = { .flags = RW };
 	struct sgx_driver_stats st0, st1;
 	uint64_t count, off = 0, fixups;
-	uint8_t *hole, *eof, *guard, *gone, *two;
+	uint8_t *hole, *eof, *guard, *gone, *two, *vvar, *secret;
 	struct drvt_encl e;
 	struct drvt d;
 
@@ -414,12 +468,28 @@ static void add_pages_faults(enum copy_path path)
 	assert_int_equal(drvt_add_src(&e, off, two, 5, RW, true, &count), 0);
 	assert_int_equal(count, 5 * 4096);
 	off += count;
-	/* 4: nothing mapped at the source: -EFAULT, count 0 written back. */
+	/*
+	 * 4: the vDSO's data page, a PFN mapping get_user_pages() refuses
+	 * (readable all the same): never copied.
+	 */
+	vvar = maps_find("[vvar]");
+	if (vvar) {
+		assert_int_equal(drvt_add_src(&e, off, vvar, 1, RW, true, &count), -EFAULT);
+		assert_int_equal(count, 0);
+	}
+	/* 4b: memfd_secret() memory, which get_user_pages() refuses too. */
+	secret = secret_page();
+	if (secret) {
+		assert_int_equal(drvt_add_src(&e, off, secret, 1, RW, true, &count), -EFAULT);
+		assert_int_equal(count, 0);
+		munmap(secret, 4096);
+	}
+	/* 5: nothing mapped at the source: -EFAULT, count 0 written back. */
 	gone = anon_pages(1);
 	munmap(gone, 4096);
 	assert_int_equal(drvt_add_src(&e, off, gone, 1, RW, true, &count), -EFAULT);
 	assert_int_equal(count, 0);
-	/* 5: count not writable: -EFAULT, the pages are in all the same. */
+	/* 6: count not writable: -EFAULT, the pages are in all the same. */
 	arg = (struct sgx_enclave_add_pages *)anon_pages(1);
 	memset(arg, 0, sizeof(*arg));
 	arg->src = (uint64_t)(uintptr_t)hole;
