@@ -130,7 +130,7 @@ static void test_signal_storm(void **state)
 				 w[i].run.exception_error_code,
 				 (unsigned long)w[i].run.exception_addr, (unsigned long)w[i].got,
 				 (unsigned long)w[i].want);
-		assert_true(sent[i] > 100);
+		assert_true(sent[i] > 20);
 		/* Queued signals are never merged: each one was handled. */
 		assert_int_equal(atomic_load(&handled[i]), sent[i]);
 	}
