@@ -65,13 +65,18 @@ int sgx_driver_create(struct hw_platform *hw, const struct sgx_driver_config *cf
  */
 void sgx_driver_destroy(struct sgx_driver *drv);
 
-/* Force every logical processor inside the enclave whose SECS is EPC page
+/*
+ * Force every logical processor inside the enclave whose SECS is EPC page
  * @secs_index through an AEX; return once each has left enclave mode at
- * least once since the call. Context: no driver lock held; may block. */
+ * least once since the call. Context: may block; called with no driver
+ * lock held, or with that enclave's lock (the SGX2 ioctls' ETRACK): it
+ * must wait for nothing but the AEXes, and an AEX takes no driver lock.
+ */
 typedef void (*sgx_kick_fn)(void *ctx, uint64_t secs_index);
 /*
  * sgx_driver_set_kick() - install (or, with @fn NULL, remove) the kick
- * hook the reclaimer calls when EWB stays SGX_NOT_TRACKED. Returns once no
+ * hook: the kernel's IPI, which the reclaimer needs when EWB stays
+ * SGX_NOT_TRACKED and the SGX2 ioctls after each ETRACK. Returns once no
  * call of the previous hook is running. Without a hook, such pages wait on
  * the LRU until the threads inside have left by themselves.
  */

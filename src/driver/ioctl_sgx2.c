@@ -63,20 +63,16 @@ static int sgx_ioc_sgx2_ready(struct sgx_encl *encl)
 }
 
 /*
- * SEAM (runtime issue): the kernel's on_each_cpu_mask(sgx_encl_cpumask(),
- * sgx_ipi_cb) - interrupt every thread executing inside @encl so that it
- * takes an AEX and leaves, completing the tracking cycle ETRACK started.
- * Without it, a thread that stays inside across the ioctl keeps the cycle
- * open: its own EACCEPT of the change then returns SGX_NOT_TRACKED (as on
- * hardware without the IPI), and the next ETRACK on the enclave returns
- * SGX_PREV_TRK_INCMPL, which sgx_enclave_etrack() turns into -EFAULT.
- * The runtime will signal those threads (the reclaimer needs the same for
- * EWB's SGX_NOT_TRACKED) and wait until they have left.
- * Context: encl->lock held.
+ * The kernel's on_each_cpu_mask(sgx_encl_cpumask(), sgx_ipi_cb): every
+ * thread executing inside @encl takes an AEX and leaves, completing the
+ * tracking cycle ETRACK started - otherwise a thread that stays inside
+ * across the ioctl keeps it open, its EACCEPT of the change returns
+ * SGX_NOT_TRACKED and the next ETRACK SGX_PREV_TRK_INCMPL.
+ * Context: encl->lock held; the SECS is resident.
  */
 static void sgx_encl_ipi(struct sgx_encl *encl)
 {
-	(void)encl;
+	(void)sgx_encl_kick(encl->drv, sgx_epc_index(encl->drv, encl->secs.epc_page));
 }
 
 /*

@@ -295,12 +295,7 @@ static unsigned int ewb_round(struct sgx_driver *drv, struct sgx_encl *encl, str
 	return left;
 }
 
-/*
- * Call the kick hook, if one is set, for the enclave whose SECS is
- * @secs_index; counted in kick_users so that sgx_driver_set_kick() can
- * wait for it. Context: no driver lock held. Return: whether it ran.
- */
-static bool kick(struct sgx_driver *drv, uint64_t secs_index)
+bool sgx_encl_kick(struct sgx_driver *drv, uint64_t secs_index)
 {
 	sgx_kick_fn fn;
 	void *ctx;
@@ -348,7 +343,7 @@ static unsigned int write_back(struct sgx_driver *drv, struct sgx_encl *encl, st
 		if (left)
 			secs_index = sgx_epc_index(drv, encl->secs.epc_page);
 		sgx_mutex_unlock(&encl->lock);
-		if (!left || round + 1 == SGX_EWB_ROUNDS || !kick(drv, secs_index))
+		if (!left || round + 1 == SGX_EWB_ROUNDS || !sgx_encl_kick(drv, secs_index))
 			break;
 	}
 	/* Still pending: blocked, back on the list to be retried. */

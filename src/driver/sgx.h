@@ -295,6 +295,18 @@ unsigned int sgx_reclaim_pages(struct sgx_driver *drv);
 bool sgx_should_reclaim(struct sgx_driver *drv, uint64_t watermark);
 
 /**
+ * sgx_encl_kick() - the kernel's IPI to the CPUs in the enclave's cpumask:
+ * call the kick hook, if one is set, for the enclave whose SECS is EPC page
+ * @secs_index, and return once every logical processor that was inside has
+ * left at least once. Counted in kick_users, so that sgx_driver_set_kick()
+ * can wait for running kicks.
+ * Context: no driver lock, or the enclave's lock only (the SGX2 ioctls):
+ * the hook waits for nothing but the threads' AEXes, which take no lock.
+ * Return: whether a hook ran.
+ */
+bool sgx_encl_kick(struct sgx_driver *drv, uint64_t secs_index);
+
+/**
  * sgx_reclaim_direct() - reclaim if below the low watermark (SGX2 ioctls).
  * Context: as sgx_reclaim_pages().
  */

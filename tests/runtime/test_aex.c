@@ -7,6 +7,8 @@
  * permission faults with Linux's exact error codes, CPUID, and a loader
  * that handles AEXes with its own SIGSEGV handler at the AEP.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -204,13 +206,71 @@ static void test_cpuid(void **state)
 	assert_int_equal(run.function, SGX_ERESUME);
 	assert_int_equal(run.exception_vector, 6);
 	assert_int_equal(run.exception_addr, 0);
-	/* Leave TCS 3 clean: the handler entry pops nothing; skip the CPUID. */
+	/* What the handler entry (CSSA = 1) sees; TCS 3 keeps its frame. */
 	{
 		struct encl_op h;
 
 		run_handler(3, &h);
 		assert_int_equal((uint32_t)h.ret[0] & SGX_EXITINFO_VECTOR_MASK, 6);
 	}
+}
+
+/*
+ * EMODPR's ETRACK must complete while another thread stays inside the
+ * enclave: the kernel IPIs it out (here, the kick), so that the EACCEPT
+ * confirming the change is not refused with SGX_NOT_TRACKED.
+ */
+struct spinner {
+	volatile uint64_t inside, release;
+	struct sgx_enclave_run run;
+	struct encl_op op;
+	int ret;
+};
+
+static void *spin(void *arg)
+{
+	struct spinner *s = arg;
+
+	s->op.op = ENCL_OP_SPIN;
+	s->op.arg[0] = (uint64_t)(uintptr_t)&s->inside;
+	s->op.arg[1] = (uint64_t)(uintptr_t)&s->release;
+	s->ret = rtt_enter(&e, 1, &s->op, &s->run);
+	return NULL;
+}
+
+static void test_etrack_kicks_threads_inside(void **state)
+{
+	uint64_t addr = e.base + e.heap + 5 * 4096;
+	struct sgx_enclave_restrict_permissions rp = {
+		.offset = e.heap + 5 * 4096, .length = 4096, .permissions = SGX_SECINFO_R,
+	};
+	struct encl_op op = { .op = ENCL_OP_WRITE, .arg = { addr, 1 } };
+	struct rt_stats before, after;
+	struct spinner s;
+	pthread_t th;
+
+	(void)state;
+	rtt_call(&e, 0, &op);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(pthread_create(&th, NULL, spin, &s), 0);
+	while (!s.inside && !s.run.function)
+		sched_yield();
+	assert_true(s.inside);
+	rt_stats_read(&before);
+	assert_int_equal(rtt_ioctl(&e, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &rp), 0);
+	rt_stats_read(&after);
+	/* The spinner was forced out (and went straight back in). */
+	assert_true(after.kicks > before.kicks);
+	memset(&op, 0, sizeof(op));
+	op.op = ENCL_OP_EACCEPT;
+	op.arg[0] = SGX_SECINFO_R | SGX_SECINFO_REG | SGX_SECINFO_PR;
+	op.arg[1] = addr;
+	rtt_call(&e, 0, &op);
+	assert_int_equal(op.ret[0], 0);                 /* not SGX_NOT_TRACKED */
+	s.release = 1;
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(s.ret, 0);
+	assert_int_equal(s.run.function, SGX_EEXIT);
 }
 
 /* ---- a loader without the vDSO: its own SIGSEGV handler at the AEP ---- */
@@ -282,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_pte_permissions),
 		cmocka_unit_test(test_epcm_write_fault),
 		cmocka_unit_test(test_cpuid),
+		cmocka_unit_test(test_etrack_kicks_threads_inside),
 		cmocka_unit_test(test_raw_loader_aex),
 	};
 
