@@ -442,6 +442,21 @@ static int init_epc(struct sgx_driver *drv)
 	return 0;
 }
 
+/* The allocator's maps, the locks and @drv itself: the end of create and destroy. */
+static void driver_free(struct sgx_driver *drv)
+{
+	free(drv->free_summary);
+	free(drv->free_map);
+	free(drv->epc_pages);
+	sgx_rwsem_destroy(&drv->mm_lock);
+	sgx_mutex_destroy(&drv->ksgxd_lock);
+	sgx_mutex_destroy(&drv->files_lock);
+	sgx_mutex_destroy(&drv->einit_lock);
+	sgx_mutex_destroy(&drv->reclaimer_lock);
+	sgx_mutex_destroy(&drv->epc_lock);
+	free(drv);
+}
+
 int sgx_driver_create(struct hw_platform *hw, const struct sgx_driver_config *cfg,
 		      struct sgx_driver **out)
 {
@@ -481,16 +496,7 @@ int sgx_driver_create(struct hw_platform *hw, const struct sgx_driver_config *cf
 out_uaccess:
 	sgx_uaccess_fini(drv);
 out_free:
-	free(drv->free_summary);
-	free(drv->free_map);
-	free(drv->epc_pages);
-	sgx_rwsem_destroy(&drv->mm_lock);
-	sgx_mutex_destroy(&drv->ksgxd_lock);
-	sgx_mutex_destroy(&drv->files_lock);
-	sgx_mutex_destroy(&drv->einit_lock);
-	sgx_mutex_destroy(&drv->reclaimer_lock);
-	sgx_mutex_destroy(&drv->epc_lock);
-	free(drv);
+	driver_free(drv);
 	return ret;
 }
 
@@ -510,16 +516,7 @@ void sgx_driver_destroy(struct sgx_driver *drv)
 
 	sgx_uaccess_fini(drv);
 	free(drv->vmas);
-	free(drv->free_summary);
-	free(drv->free_map);
-	free(drv->epc_pages);
-	sgx_rwsem_destroy(&drv->mm_lock);
-	sgx_mutex_destroy(&drv->ksgxd_lock);
-	sgx_mutex_destroy(&drv->files_lock);
-	sgx_mutex_destroy(&drv->einit_lock);
-	sgx_mutex_destroy(&drv->reclaimer_lock);
-	sgx_mutex_destroy(&drv->epc_lock);
-	free(drv);
+	driver_free(drv);
 }
 
 static uint64_t rd(atomic_uint_fast64_t *c)
